@@ -1,0 +1,58 @@
+"""Benchmark app for Bottle, written the idiomatic Bottle way."""
+
+from __future__ import annotations
+
+from bottle import Bottle, request, response
+
+from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+
+
+def _static_view(i):
+    body = static_body(i)
+
+    def view():
+        return body
+
+    return view
+
+
+def _user_view(name):
+    return name
+
+
+def _post_view(post_id):
+    return str(post_id)
+
+
+def make_app(n_routes=100):
+    app = Bottle()
+
+    @app.get("/plaintext")
+    def plaintext():
+        response.content_type = "text/plain"
+        return HELLO
+
+    @app.get("/json")
+    def json_message():
+        return {"message": HELLO}  # serialised by Bottle's built-in JSONPlugin
+
+    @app.post("/form")
+    def form():
+        data = request.forms
+        # getunicode: Bottle keeps form values as latin-1 "native strings";
+        # this is its documented way to get correctly decoded text.
+        return FORM_SEPARATOR.join(data.getunicode(name) for name in FORM_FIELDS)
+
+    for kind, i in filler_routes(n_routes):
+        if kind == "static":
+            app.route(f"/static-route-{i}", "GET", _static_view(i), name=f"static_{i}")
+        elif kind == "user":
+            app.route(f"/user-{i}/<name>", "GET", _user_view, name=f"user_{i}")
+        else:
+            app.route(f"/post-{i}/<post_id:int>", "GET", _post_view, name=f"post_{i}")
+
+    @app.get("/item/<item_id:int>")
+    def item(item_id):
+        return str(item_id)
+
+    return app

@@ -1,0 +1,71 @@
+"""Benchmark app for Falcon 4, the idiomatic Falcon way (resources, responders)."""
+
+from __future__ import annotations
+
+import falcon
+
+from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+
+
+class PlainText:
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = HELLO
+
+
+class JsonMessage:
+    def on_get(self, req, resp):
+        resp.media = {"message": HELLO}
+
+
+class Form:
+    def on_post(self, req, resp):
+        # Falcon 4: urlencoded bodies are parsed by the default media handler
+        # (URLEncodedFormHandler); auto_parse_form_urlencoded is deprecated.
+        data = req.get_media()
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = FORM_SEPARATOR.join(data[name] for name in FORM_FIELDS)
+
+
+class Static:
+    def __init__(self, i):
+        self.body = static_body(i)
+
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = self.body
+
+
+class User:
+    def on_get(self, req, resp, name):
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = name
+
+
+class Post:
+    def on_get(self, req, resp, post_id):
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = str(post_id)
+
+
+class Item:
+    def on_get(self, req, resp, item_id):
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = str(item_id)
+
+
+def make_app(n_routes=100):
+    app = falcon.App()
+    app.add_route("/plaintext", PlainText())
+    app.add_route("/json", JsonMessage())
+    app.add_route("/form", Form())
+    user, post = User(), Post()
+    for kind, i in filler_routes(n_routes):
+        if kind == "static":
+            app.add_route(f"/static-route-{i}", Static(i))
+        elif kind == "user":
+            app.add_route(f"/user-{i}/{{name}}", user)
+        else:
+            app.add_route(f"/post-{i}/{{post_id:int}}", post)
+    app.add_route("/item/{item_id:int}", Item())
+    return app

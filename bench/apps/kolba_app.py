@@ -1,0 +1,59 @@
+"""Benchmark app for Kolba.
+
+This is flask_app.py with ``flask`` -> ``kolba`` and ``Flask`` -> ``Kolba`` and nothing
+else (run.py checks it): the two must stay identical so the comparison is like for like.
+"""
+
+from __future__ import annotations
+
+from kolba import Kolba, Response, jsonify, request
+
+from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+
+
+def _static_view(i):
+    body = static_body(i)
+
+    def view():
+        return body
+
+    return view
+
+
+def _user_view(name):
+    return name
+
+
+def _post_view(post_id):
+    return str(post_id)
+
+
+def make_app(n_routes=100):
+    app = Kolba(__name__)
+
+    @app.route("/plaintext")
+    def plaintext():
+        return Response(HELLO, mimetype="text/plain")
+
+    @app.route("/json")
+    def json_message():
+        return jsonify(message=HELLO)
+
+    @app.route("/form", methods=["POST"])
+    def form():
+        data = request.form
+        return FORM_SEPARATOR.join(data[name] for name in FORM_FIELDS)
+
+    for kind, i in filler_routes(n_routes):
+        if kind == "static":
+            app.add_url_rule(f"/static-route-{i}", f"static_{i}", _static_view(i))
+        elif kind == "user":
+            app.add_url_rule(f"/user-{i}/<name>", f"user_{i}", _user_view)
+        else:
+            app.add_url_rule(f"/post-{i}/<int:post_id>", f"post_{i}", _post_view)
+
+    @app.route("/item/<int:item_id>")
+    def item(item_id):
+        return str(item_id)
+
+    return app

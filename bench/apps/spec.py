@@ -1,0 +1,52 @@
+"""The route table and payloads shared by every benchmark app.
+
+A table of ``n_routes`` rules is, in registration order:
+
+1. the three case routes ``/plaintext``, ``/json`` and ``/form`` (POST);
+2. ``n_routes - 4`` filler routes, mostly static (``/static-route-<i>``) with every
+   tenth one dynamic, alternating ``/user-<i>/<name>`` and ``/post-<i>/<int:post_id>``;
+3. the typed route ``/item/<int:item_id>``, always registered LAST.
+"""
+
+from __future__ import annotations
+
+HELLO = "Hello, World!"
+
+# Five urlencoded fields; the value of "name" is non-ASCII on purpose so that an
+# app decoding the form wrongly fails the correctness check instead of being fast.
+FORM_FIELDS = ("name", "email", "subject", "message", "topic")
+FORM_VALUES = {
+    "name": "Zoë Smith",
+    "email": "zoe@example.com",
+    "subject": "Hello there",
+    "message": "A short message & more",
+    "topic": "general",
+}
+FORM_SEPARATOR = "|"
+
+MIN_ROUTES = 4  # three case routes + the typed route
+
+
+def filler_routes(n_routes: int) -> list[tuple[str, int]]:
+    """Return ``(kind, i)`` for each filler route; kind is static, user or post."""
+    if n_routes < MIN_ROUTES:
+        raise ValueError(f"n_routes must be >= {MIN_ROUTES}")
+    out = []
+    for i in range(n_routes - MIN_ROUTES):
+        if i % 10 == 3:
+            out.append(("user" if (i // 10) % 2 == 0 else "post", i))
+        else:
+            out.append(("static", i))
+    return out
+
+
+def last_static_filler(n_routes: int) -> int:
+    """Index ``i`` of the last static filler route (for the routing scale table)."""
+    statics = [i for kind, i in filler_routes(n_routes) if kind == "static"]
+    if not statics:
+        raise ValueError("route table has no static filler route")
+    return statics[-1]
+
+
+def static_body(i: int) -> str:
+    return f"static {i}"

@@ -1,0 +1,294 @@
+"""Shared benchmark machinery: environs, correctness checks, timing loops, calibration.
+
+Every request calls the app's WSGI callable directly (no sockets), with a fresh copy
+of a prebuilt environ (and a fresh ``wsgi.input`` for POST), fully consumes the
+returned iterable and calls its ``close()`` if it has one, as a WSGI server must.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import sys
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from time import perf_counter
+from urllib.parse import urlencode
+
+from apps.spec import FORM_FIELDS, FORM_SEPARATOR, FORM_VALUES, HELLO, static_body
+
+FRAMEWORKS = ("kolba", "flask", "bottle", "falcon", "raw")
+LABELS = {
+    "kolba": "Kolba",
+    "flask": "Flask",
+    "bottle": "Bottle",
+    "falcon": "Falcon",
+    "raw": "raw WSGI",
+}
+
+APPS_DIR = Path(__file__).resolve().parent / "apps"
+
+
+class BrokenApp(AssertionError):
+    """An app answered a case wrongly; it must not be timed."""
+
+
+# -- environs --------
+
+
+def base_environ(
+    method: str, path: str, body: bytes | None = None, content_type: str | None = None
+) -> dict:
+    env = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "54321",
+        "HTTP_HOST": "localhost",
+        "HTTP_USER_AGENT": "kolba-bench/1.0",
+        "HTTP_ACCEPT": "*/*",
+        "HTTP_ACCEPT_ENCODING": "gzip, deflate",
+        "HTTP_CONNECTION": "keep-alive",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    if body is not None:
+        env["CONTENT_LENGTH"] = str(len(body))
+        env["CONTENT_TYPE"] = content_type or "application/octet-stream"
+    return env
+
+
+# -- cases --------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str
+    status: int
+    body: bytes | None = None  # request body (POST)
+    content_type: str | None = None  # request content type
+    expect_body: bytes | None = None  # exact response body, if checked
+    expect_json: object = None  # parsed JSON response body, if checked
+    expect_ctype: str | None = None  # response Content-Type prefix, if checked
+
+    def environ(self) -> dict:
+        return base_environ(self.method, self.path, self.body, self.content_type)
+
+
+FORM_BODY = urlencode([(k, FORM_VALUES[k]) for k in FORM_FIELDS]).encode("ascii")
+FORM_EXPECT = FORM_SEPARATOR.join(FORM_VALUES[k] for k in FORM_FIELDS).encode("utf-8")
+
+CASES = {
+    "plaintext": Case(
+        "plaintext",
+        "GET",
+        "/plaintext",
+        200,
+        expect_body=HELLO.encode(),
+        expect_ctype="text/plain",
+    ),
+    "json": Case(
+        "json",
+        "GET",
+        "/json",
+        200,
+        expect_json={"message": HELLO},
+        expect_ctype="application/json",
+    ),
+    "routing": Case("routing", "GET", "/item/42", 200, expect_body=b"42"),
+    "form": Case(
+        "form",
+        "POST",
+        "/form",
+        200,
+        body=FORM_BODY,
+        content_type="application/x-www-form-urlencoded",
+        expect_body=FORM_EXPECT,
+    ),
+    "404": Case("404", "GET", "/missing", 404),
+}
+
+
+def static_case(i: int) -> Case:
+    return Case(
+        f"static-{i}",
+        "GET",
+        f"/static-route-{i}",
+        200,
+        expect_body=static_body(i).encode(),
+    )
+
+
+# -- loading apps --------
+
+
+def load_factory(framework: str):
+    """Return ``apps.<framework>_app.make_app``; raises if it cannot be imported."""
+    return importlib.import_module(f"apps.{framework}_app").make_app
+
+
+def kolba_module_drift() -> str | None:
+    """Check kolba_app.py is flask_app.py with flask->kolba, Flask->Kolba.
+
+    Docstrings are ignored; the code must be identical.
+
+    Returns a description of the difference, or None if they match.
+    """
+
+    def code_dump(path: Path, rename: bool) -> str:
+        src = path.read_text(encoding="utf-8")
+        if rename:
+            src = src.replace("flask", "kolba").replace("Flask", "Kolba")
+        tree = ast.parse(src)
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(body, list)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+        return ast.dump(tree)
+
+    flask_code = code_dump(APPS_DIR / "flask_app.py", rename=True)
+    kolba_code = code_dump(APPS_DIR / "kolba_app.py", rename=False)
+    if flask_code != kolba_code:
+        return (
+            "apps/kolba_app.py is not apps/flask_app.py with flask->kolba, Flask->Kolba"
+        )
+    return None
+
+
+# -- one request, checked --------
+
+
+def call_once(app, case: Case) -> tuple[str, list, bytes]:
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = list(headers)
+        return lambda data: None
+
+    env = case.environ()
+    if case.body is not None:
+        env["wsgi.input"] = BytesIO(case.body)
+    it = app(env, start_response)
+    try:
+        body = b"".join(it)
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+    if "status" not in captured:
+        raise BrokenApp("start_response was never called")
+    return captured["status"], captured["headers"], body
+
+
+def verify(app, case: Case) -> None:
+    """Raise BrokenApp unless the app answers ``case`` correctly."""
+    status, headers, body = call_once(app, case)
+    shown = body[:200]
+    try:
+        code = int(status.split(" ", 1)[0])
+    except ValueError:
+        raise BrokenApp(f"malformed status line {status!r}") from None
+    if code != case.status:
+        raise BrokenApp(
+            f"{case.method} {case.path}: status {status!r}, expected "
+            f"{case.status}; body {shown!r}"
+        )
+    if case.expect_body is not None and body != case.expect_body:
+        raise BrokenApp(
+            f"{case.method} {case.path}: body {shown!r}, expected {case.expect_body!r}"
+        )
+    if case.expect_json is not None:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise BrokenApp(f"{case.path}: body is not JSON: {shown!r}") from None
+        if data != case.expect_json:
+            raise BrokenApp(
+                f"{case.path}: JSON {data!r}, expected {case.expect_json!r}"
+            )
+    if case.expect_ctype is not None:
+        ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
+        if not ctype.lower().startswith(case.expect_ctype):
+            raise BrokenApp(
+                f"{case.path}: Content-Type {ctype!r}, expected {case.expect_ctype}"
+            )
+
+
+# -- timing --------
+
+
+def _sr(status, headers, exc_info=None):
+    return None
+
+
+def make_runner(app, case: Case):
+    """Return ``run(n) -> seconds`` timing n requests of ``case`` against ``app``."""
+    base = case.environ()
+    payload = case.body
+
+    if payload is None:
+
+        def run(n: int) -> float:
+            copy = base.copy
+            sr = _sr
+            t0 = perf_counter()
+            for _ in range(n):
+                it = app(copy(), sr)
+                for _chunk in it:
+                    pass
+                close = getattr(it, "close", None)
+                if close is not None:
+                    close()
+            return perf_counter() - t0
+
+    else:
+
+        def run(n: int) -> float:
+            copy = base.copy
+            sr = _sr
+            t0 = perf_counter()
+            for _ in range(n):
+                env = copy()
+                env["wsgi.input"] = BytesIO(payload)
+                it = app(env, sr)
+                for _chunk in it:
+                    pass
+                close = getattr(it, "close", None)
+                if close is not None:
+                    close()
+            return perf_counter() - t0
+
+    return run
+
+
+def calibrate(run, target: float) -> int:
+    """Number of requests that takes about ``target`` seconds (also warms up)."""
+    floor = max(0.005, target / 5)
+    n = 8
+    while True:
+        elapsed = run(n)
+        if elapsed >= floor:
+            break
+        n *= 2 if elapsed <= 0 else min(10, max(2, int(floor / elapsed * 1.2) + 1))
+    return max(1, int(n * target / elapsed))

@@ -1,0 +1,604 @@
+#!/usr/bin/env python
+"""Kolba benchmark: Kolba beside Flask 3.1, Bottle, Falcon and a raw WSGI callable.
+
+    python bench/run.py [--rounds N] [--quick] [--check] [--only case,...] [--no-write]
+
+See bench/README.md for the method and how to read the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import platform
+import statistics
+import sys
+import traceback
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+import harness  # noqa: E402
+from apps.spec import last_static_filler  # noqa: E402
+from harness import CASES, FRAMEWORKS, LABELS  # noqa: E402
+
+SCALE_SIZES = (10, 100, 1000)
+SCALE_FRAMEWORKS = ("kolba", "flask")
+TARGET_5X = 5.0
+BOTTLE_CASES = ("plaintext", "json", "routing")
+ALL_SELECTABLE = (*CASES, "scale")
+
+
+# -- CLI --------
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Benchmark Kolba against Flask, Bottle, Falcon and raw WSGI "
+        "(in-process, interleaved rounds, best-of-rounds).",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="interleaved rounds per case (default 7; 3 with --quick)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: ~0.05 s per framework per round instead of ~0.3 s",
+    )
+    p.add_argument(
+        "--time",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="target seconds per framework per round (overrides --quick)",
+    )
+    p.add_argument(
+        "--check", action="store_true", help="exit 1 if a performance target is missed"
+    )
+    p.add_argument(
+        "--only",
+        default=None,
+        metavar="CASE,...",
+        help=f"comma-separated subset of: {', '.join(ALL_SELECTABLE)}",
+    )
+    p.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md")
+    args = p.parse_args(argv)
+    if args.rounds is None:
+        args.rounds = 3 if args.quick else 7
+    if args.rounds < 1:
+        p.error("--rounds must be >= 1")
+    if args.time is None:
+        args.time = 0.05 if args.quick else 0.3
+    if args.only:
+        chosen = [c.strip() for c in args.only.split(",") if c.strip()]
+        unknown = [c for c in chosen if c not in ALL_SELECTABLE]
+        if unknown:
+            p.error(
+                f"unknown case(s) {', '.join(unknown)}; choose from "
+                f"{', '.join(ALL_SELECTABLE)}"
+            )
+        args.only = chosen
+    else:
+        args.only = list(ALL_SELECTABLE)
+    return args
+
+
+# -- environment --------
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info() -> list[tuple[str, str]]:
+    cores = os.cpu_count()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = cores
+    return [
+        ("CPU", cpu_model()),
+        ("Cores", f"{cores} logical ({usable} usable by this process)"),
+        (
+            "Python",
+            f"{platform.python_implementation()} {platform.python_version()} "
+            f"{sys.version.split(' ', 1)[-1]}",
+        ),
+        ("Platform", platform.platform()),
+    ]
+
+
+def _dist_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def framework_versions(kolba_status: str) -> list[tuple[str, str]]:
+    falcon_build = ""
+    try:
+        import falcon
+
+        compiled = any(Path(falcon.__file__).parent.rglob("*.so"))
+        falcon_build = " (Cython-compiled)" if compiled else " (pure Python)"
+    except ImportError:
+        pass
+    return [
+        ("Kolba", f"{_dist_version('kolba')} (working tree){kolba_status}"),
+        ("Flask", _dist_version("flask")),
+        ("Werkzeug", _dist_version("werkzeug")),
+        ("Bottle", _dist_version("bottle")),
+        ("Falcon", _dist_version("falcon") + falcon_build),
+    ]
+
+
+# -- measuring --------
+
+
+def measure(runners: dict, rounds: int, target: float, on_error=None):
+    """Interleaved rounds: calibrate each runner once, then time each in rotated order.
+
+    ``runners`` maps a key to ``run(n) -> seconds``. Returns key -> req/s per round.
+    A runner that raises is dropped (and reported through ``on_error(key, exc)``).
+    """
+    keys = list(runners)
+    counts = {}
+    results: dict[str, list[float]] = {}
+
+    def attempt(key, fn):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001
+            if on_error is None:
+                raise
+            on_error(key, exc)
+            keys.remove(key)
+            results.pop(key, None)
+            return None
+
+    for key in list(keys):
+        gc.collect()
+        n = attempt(key, lambda key=key: harness.calibrate(runners[key], target))
+        if n is not None:
+            counts[key] = n
+            results[key] = []
+    for r in range(rounds):
+        order = list(keys)
+        shift = r % len(order) if order else 0
+        for key in order[shift:] + order[:shift]:
+            gc.collect()
+            n = counts[key]
+            elapsed = attempt(key, lambda key=key, n=n: runners[key](n))
+            if elapsed is not None:
+                results[key].append(n / elapsed if elapsed > 0 else float("inf"))
+    return results
+
+
+def best(values):
+    return max(values) if values else None
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+# -- formatting --------
+
+
+def fmt_rps(v) -> str:
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def fmt_ratio(v) -> str:
+    return "n/a" if v is None else f"{v:.2f}x"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def text_table(headers, rows) -> list[str]:
+    cols = [headers, *rows]
+    widths = [max(len(str(r[i])) for r in cols) for i in range(len(headers))]
+    out = []
+    for n, row in enumerate(cols):
+        cells = [
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def md_table(headers, rows) -> list[str]:
+    out = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|",
+    ]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+# -- main --------
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    command = " ".join(
+        ["python bench/run.py", *(sys.argv[1:] if argv is None else argv)]
+    )
+    started = datetime.now(UTC)
+    cases = [c for c in CASES if c in args.only]
+    do_scale = "scale" in args.only
+
+    # Load app factories. Kolba may legitimately not be importable yet.
+    factories = {}
+    unavailable: dict[str, str] = {}
+    for fw in FRAMEWORKS:
+        try:
+            factories[fw] = harness.load_factory(fw)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not importable"
+            if fw != "kolba":
+                raise
+            unavailable[fw] = f"not importable ({type(exc).__name__}: {exc})"
+    drift = harness.kolba_module_drift()
+    if drift:
+        unavailable.setdefault("kolba", f"not benchmarked: {drift}")
+        factories.pop("kolba", None)
+    for fw, why in unavailable.items():
+        print(f"{fw}: {why}")
+
+    broken: dict[tuple[str, str], str] = {}  # (framework, case) -> reason
+
+    def build(fw, n_routes):
+        try:
+            return factories[fw](n_routes=n_routes)
+        except Exception as exc:  # noqa: BLE001
+            broken[(fw, f"make_app({n_routes})")] = f"{type(exc).__name__}: {exc}"
+            print(f"BROKEN {fw}: make_app(n_routes={n_routes}) raised", file=sys.stderr)
+            traceback.print_exc()
+            return None
+
+    def checked(fw, app, case, label):
+        """Verify ``app`` on ``case``; record and report loudly if it is broken."""
+        try:
+            harness.verify(app, case)
+            return True
+        except Exception as exc:  # noqa: BLE001
+            broken[(fw, label)] = f"{type(exc).__name__}: {exc}"
+            print(
+                f"BROKEN {LABELS[fw]} on {label}: {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
+            if not isinstance(exc, harness.BrokenApp):
+                traceback.print_exc()
+            return False
+
+    def timing_failed(label):
+        def on_error(fw, exc):
+            broken[(fw, label)] = f"raised while timed: {type(exc).__name__}: {exc}"
+            print(
+                f"\nBROKEN {LABELS[fw]} on {label}: raised while timed", file=sys.stderr
+            )
+            traceback.print_exc()
+
+        return on_error
+
+    print(f"rounds={args.rounds}, ~{args.time:g} s per framework per round", flush=True)
+
+    # Main table.
+    results: dict[str, dict[str, list[float]]] = {}
+    if cases:
+        apps = {fw: build(fw, 100) for fw in factories}
+        apps = {fw: app for fw, app in apps.items() if app is not None}
+        for name in cases:
+            case = CASES[name]
+            runners = {
+                fw: harness.make_runner(app, case)
+                for fw, app in apps.items()
+                if checked(fw, app, case, name)
+            }
+            print(f"  {name:<10} ...", end="", flush=True)
+            results[name] = measure(
+                runners, args.rounds, args.time, timing_failed(name)
+            )
+            print(
+                " "
+                + "  ".join(
+                    f"{LABELS[fw]} {fmt_rps(best(v))}"
+                    for fw, v in results[name].items()
+                ),
+                flush=True,
+            )
+
+    # Routing scale table.
+    scale: dict[
+        tuple[str, int], dict[str, list[float]]
+    ] = {}  # (probe, size) -> fw -> rps
+    if do_scale:
+        for size in SCALE_SIZES:
+            static_probe = harness.static_case(last_static_filler(size))
+            probes = {"typed": CASES["routing"], "static": static_probe}
+            sized = {fw: build(fw, size) for fw in SCALE_FRAMEWORKS if fw in factories}
+            for probe, case in probes.items():
+                label = f"scale {probe} n={size}"
+                runners = {
+                    fw: harness.make_runner(app, case)
+                    for fw, app in sized.items()
+                    if app is not None and checked(fw, app, case, label)
+                }
+                print(f"  {label:<22}...", end="", flush=True)
+                scale[(probe, size)] = measure(
+                    runners, args.rounds, args.time, timing_failed(label)
+                )
+                print(
+                    " "
+                    + "  ".join(
+                        f"{LABELS[fw]} {fmt_rps(best(v))}"
+                        for fw, v in scale[(probe, size)].items()
+                    ),
+                    flush=True,
+                )
+
+    # Report.
+    def cell(name, fw, fn):
+        if (fw, name) in broken:
+            return "BROKEN"
+        if fw in unavailable:
+            return "n/a"
+        return fmt_rps(fn(results[name].get(fw, [])))
+
+    headers = ["case", *(LABELS[fw] for fw in FRAMEWORKS)]
+    best_rows = [[n, *(cell(n, fw, best) for fw in FRAMEWORKS)] for n in cases]
+    median_rows = [[n, *(cell(n, fw, median) for fw in FRAMEWORKS)] for n in cases]
+
+    def b(name, fw):
+        return best(results[name].get(fw, [])) if name in results else None
+
+    ratio_headers = ["case", "Kolba/Flask", "Kolba/Bottle", "Kolba/Falcon", "raw/Kolba"]
+    ratio_rows = []
+    kf = []
+    for n in cases:
+        r = ratio(b(n, "kolba"), b(n, "flask"))
+        if r is not None:
+            kf.append(r)
+        ratio_rows.append(
+            [
+                n,
+                fmt_ratio(r),
+                fmt_ratio(ratio(b(n, "kolba"), b(n, "bottle"))),
+                fmt_ratio(ratio(b(n, "kolba"), b(n, "falcon"))),
+                fmt_ratio(ratio(b(n, "raw"), b(n, "kolba"))),
+            ]
+        )
+    geomean = math.exp(sum(map(math.log, kf)) / len(kf)) if kf else None
+
+    targets = []  # (ok, text)
+    kolba_missing = unavailable.get("kolba")
+    for n in cases:
+        r = ratio(b(n, "kolba"), b(n, "flask"))
+        why = " (Kolba not available)" if kolba_missing else ""
+        targets.append(
+            (
+                r is not None and r >= TARGET_5X,
+                f"Kolba >= {TARGET_5X:g}x Flask on {n}: {fmt_ratio(r)}{why}",
+            )
+        )
+    for n in (c for c in BOTTLE_CASES if c in cases):
+        r = ratio(b(n, "kolba"), b(n, "bottle"))
+        why = " (Kolba not available)" if kolba_missing else ""
+        targets.append(
+            (r is not None and r >= 1.0, f"Kolba >= Bottle on {n}: {fmt_ratio(r)}{why}")
+        )
+
+    scale_headers = ["routes"]
+    scale_rows = []
+    if scale:
+        cols = [(fw, probe) for fw in SCALE_FRAMEWORKS for probe in ("typed", "static")]
+        names = {"typed": "typed route last", "static": "static route"}
+        scale_headers += [f"{LABELS[fw]} {names[probe]}" for fw, probe in cols]
+        for size in SCALE_SIZES:
+            row = [str(size)]
+            for fw, probe in cols:
+                if fw in unavailable:
+                    row.append("n/a")
+                    continue
+                if (fw, f"scale {probe} n={size}") in broken or (
+                    fw,
+                    f"make_app({size})",
+                ) in broken:
+                    row.append("BROKEN")
+                    continue
+                v = best(scale[(probe, size)].get(fw, []))
+                base = best(scale[(probe, SCALE_SIZES[0])].get(fw, []))
+                rel = ratio(v, base)
+                row.append(
+                    f"{fmt_rps(v)} ({rel:.2f})" if rel is not None else fmt_rps(v)
+                )
+            scale_rows.append(row)
+
+    out = []
+    out.append("")
+    out.append("Requests/s, best of rounds (higher is better):")
+    out += text_table(headers, best_rows)
+    out.append("")
+    out.append("Requests/s, median of rounds:")
+    out += text_table(headers, median_rows)
+    out.append("")
+    out.append("Ratios (best of rounds):")
+    out += text_table(ratio_headers, ratio_rows)
+    out.append(f"geometric mean Kolba/Flask: {fmt_ratio(geomean)}")
+    if scale_rows:
+        out.append("")
+        out.append(
+            "Routing scale, req/s best of rounds (in parentheses: relative to 10 "
+            "routes; ~1.00 means matching cost does not grow):"
+        )
+        out += text_table(scale_headers, scale_rows)
+    out.append("")
+    out.append("Targets:")
+    out += [f"{'PASS' if ok else 'FAIL'}  {text}" for ok, text in targets]
+    if broken:
+        out.append("")
+        out.append("BROKEN apps (wrong answer or exception; excluded from timing):")
+        out += [
+            f"  {LABELS.get(fw, fw)} / {what}: {why}"
+            for (fw, what), why in broken.items()
+        ]
+    print("\n".join(out))
+
+    if not args.no_write:
+        write_markdown(
+            REPO_ROOT / "BENCHMARKS.md",
+            started=started,
+            command=command,
+            args=args,
+            unavailable=unavailable,
+            headers=headers,
+            best_rows=best_rows,
+            median_rows=median_rows,
+            ratio_headers=ratio_headers,
+            ratio_rows=ratio_rows,
+            geomean=geomean,
+            scale_headers=scale_headers,
+            scale_rows=scale_rows,
+            targets=targets,
+            broken=broken,
+        )
+        print(f"\nwrote {REPO_ROOT / 'BENCHMARKS.md'}")
+
+    if broken:
+        return 1  # a broken app is always an error, --check or not
+    if args.check and not all(ok for ok, _ in targets):
+        return 1
+    return 0
+
+
+def write_markdown(
+    path,
+    *,
+    started,
+    command,
+    args,
+    unavailable,
+    headers,
+    best_rows,
+    median_rows,
+    ratio_headers,
+    ratio_rows,
+    geomean,
+    scale_headers,
+    scale_rows,
+    targets,
+    broken,
+):
+    kolba_status = f" — {unavailable['kolba']}" if "kolba" in unavailable else ""
+    lines = [
+        "# Kolba benchmarks",
+        "",
+        "Generated by `bench/run.py`; do not edit by hand (re-run it instead).",
+        "",
+        f"- **Date:** {started.strftime('%Y-%m-%d %H:%M UTC')}",
+    ]
+    lines += [f"- **{k}:** {v}" for k, v in machine_info()]
+    lines += ["", "## Versions", ""]
+    lines += [f"- {k}: {v}" for k, v in framework_versions(kolba_status)]
+    lines += [
+        "",
+        "## Command",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"{args.rounds} interleaved rounds, ~{args.time:g} s per framework per round.",
+        "",
+        "## Requests per second (best of rounds)",
+        "",
+    ]
+    lines += md_table(headers, best_rows)
+    lines += ["", "## Requests per second (median of rounds)", ""]
+    lines += md_table(headers, median_rows)
+    lines += ["", "## Ratios (best of rounds)", ""]
+    lines += md_table(ratio_headers, ratio_rows)
+    lines += ["", f"Geometric mean Kolba/Flask: **{fmt_ratio(geomean)}**"]
+    if scale_rows:
+        lines += [
+            "",
+            "## Routing scale",
+            "",
+            "Req/s (best of rounds) for `/item/42` with the typed route "
+            "`/item/<int:item_id>` registered last among N routes, and for the "
+            "last-registered static route, in static-majority tables (every tenth "
+            "filler route is dynamic). In parentheses: relative to the 10-route "
+            "table; staying near 1.00 means matching cost does not grow with the "
+            "table.",
+            "",
+        ]
+        lines += md_table(scale_headers, scale_rows)
+    lines += ["", "## Targets", ""]
+    lines += [f"- {'PASS' if ok else 'FAIL'}: {text}" for ok, text in targets]
+    if broken:
+        lines += [
+            "",
+            "## Broken apps (wrong answer or exception; excluded from timing)",
+            "",
+        ]
+        lines += [
+            f"- {LABELS.get(fw, fw)} / {what}: {why}"
+            for (fw, what), why in broken.items()
+        ]
+    lines += [
+        "",
+        "## Method",
+        "",
+        "- All frameworks run **in one process**. Each request calls the app's WSGI "
+        "callable directly (no sockets, no server) with a fresh copy of a prebuilt "
+        "environ (and a fresh `wsgi.input` for POST); the returned iterable is fully "
+        "consumed and its `close()` called, as a WSGI server would.",
+        "- Every app is checked once for the right status and body before it is "
+        "timed; an app that answers wrongly is reported BROKEN, never timed.",
+        "- Each case is timed in **interleaved rounds**: in every round each "
+        "framework runs once, in an order rotated per round, so slow drifts of the "
+        "machine (thermal, frequency scaling, neighbours) hit all frameworks alike "
+        "instead of whichever ran last.",
+        "- The request count per run is calibrated once per framework so each run "
+        "lasts about the target time.",
+        "- We report the **best of rounds**: timing noise only ever slows a run "
+        "down, so the fastest round is the best estimate of the code's own cost; "
+        "the median is shown too so a lucky outlier would be visible.",
+        "- `gc.collect()` runs before every framework run so one framework's garbage "
+        "is not collected on another's clock; the garbage collector stays enabled "
+        "(real servers run with it on).",
+        "- Absolute numbers depend on the machine; compare ratios, and only across "
+        "runs on the same machine.",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

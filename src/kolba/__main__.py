@@ -1,0 +1,5 @@
+"""``python -m kolba`` runs the ``kolba`` command."""
+
+from .cli import main
+
+main()

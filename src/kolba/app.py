@@ -1,0 +1,1004 @@
+"""The application object and the request pipeline.
+
+How this file works: :class:`Kolba` is a PEP 3333 callable. For every request
+:meth:`Kolba.wsgi_app` builds a :class:`~kolba.ctx.RequestContext` over the
+environ, pushes it (which matches the URL), runs :meth:`full_dispatch_request`
+(``before_request`` hooks → view → return-value conversion → ``after_request``
+hooks → session save) and hands the response to the server. Teardown functions
+run when the context pops, always.
+
+The pipeline is written once, over a WSGI environ. The ASGI front end builds
+an environ from its scope and calls the same methods; nothing here knows which
+front end called it.
+
+PERF: the per-request path creates two small context objects and one request;
+it never builds a URL adapter, never opens the session unless the view reads
+it (or a session cookie needs refreshing), and skips each hook list that is
+empty. Error handlers are found by dict lookups along the exception's MRO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import sys
+import typing as t
+from collections.abc import Iterator as _abc_Iterator
+from datetime import timedelta
+from itertools import chain
+from types import TracebackType
+from urllib.parse import quote as _url_quote
+
+from . import signals as _signals
+from . import typing as ft
+from ._compat import cached_property
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .exceptions import (
+    Aborter,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    RequestRedirect,
+)
+from .globals import _cv_app, _cv_request
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .request import Request
+from .response import Response
+from .routing import BuildError, Map, Rule
+from .sansio.datastructures import Headers
+from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
+from .sessions import SecureCookieSessionInterface, SessionInterface
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .testing import KolbaClient, KolbaCliRunner
+
+__all__ = ["Kolba"]
+
+_T = t.TypeVar("_T")
+_F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
+T_shell_context_processor = t.TypeVar(
+    "T_shell_context_processor", bound=t.Callable[[], dict[str, t.Any]]
+)
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+_ERROR_PREFERENCES = ["text/html", "application/json"]
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+class Kolba(Scaffold):
+    """The application: a WSGI callable with routes, hooks and configuration.
+
+    ::
+
+        from kolba import Kolba
+
+        app = Kolba(__name__)
+
+        @app.route("/")
+        def index():
+            return "Hello, World!"
+
+    :param import_name: the name of the application's module or package,
+        usually ``__name__``; it locates the static, template and instance
+        folders.
+    :param static_url_path: the URL prefix of static files (default
+        ``/static``).
+    :param static_folder: the folder of static files, relative to the root
+        path; ``None`` disables the static route.
+    :param static_host: the host static files are served from, with
+        ``host_matching``.
+    :param host_matching: match rules on the Host header too.
+    :param subdomain_matching: match subdomains relative to SERVER_NAME.
+    :param template_folder: the templates folder, relative to the root path.
+    :param instance_path: the instance folder (default: ``instance`` beside the
+        package).
+    :param instance_relative_config: load config files relative to the
+        instance folder.
+    :param root_path: the application's folder, when it cannot be found from
+        ``import_name``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    aborter_class = Aborter
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    url_rule_class = Rule
+    url_map_class = Map
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    test_client_class: type[KolbaClient] | None = None
+    test_cli_runner_class: type[KolbaCliRunner] | None = None
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    default_config: dict[str, t.Any] = DEFAULT_CONFIG
+
+    testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
+    secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
+    permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                f"instance_path must be absolute, got {instance_path!r}. Pass "
+                "os.path.abspath(...) or leave it out to use <root>/instance."
+            )
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.aborter = self.aborter_class()
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_build_error_handlers: list[
+            t.Callable[[Exception, str, dict[str, t.Any]], str]
+        ] = []
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
+        self.blueprints: dict[str, t.Any] = {}
+        self.extensions: dict[str, t.Any] = {}
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self._got_first_request = False
+
+        from .cli import AppGroup
+
+        self.cli = AppGroup()
+        self.cli.name = self.name
+
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError(
+                    "Invalid static_host/host_matching combination: static_host "
+                    "is required exactly when host_matching is on."
+                )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: self.send_static_file(**kw),
+            )
+
+    # -- identity and configuration --------------------------------------------
+
+    @cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The application's name: the import name, or the script's file name."""
+        if self.import_name == "__main__":
+            fn = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (the DEBUG config key)."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None:
+            env = self.__dict__.get("jinja_env")
+            if env is not None:
+                env.auto_reload = value
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """The ``logging`` logger named after the app; DEBUG level in debug mode."""
+        from .logging import create_logger
+
+        return create_logger(self)
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create the config with Kolba's defaults (see :data:`DEFAULT_CONFIG`)."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = _env_debug()
+        return self.config_class(root_path, defaults)
+
+    def auto_find_instance_path(self) -> str:
+        """``<root>/instance`` for a module or package next to its source."""
+        _prefix, package_path = find_package(self.import_name)
+        return os.path.join(package_path, "instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file in the instance folder."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> t.IO[t.Any]:
+        """Open a file relative to the root path, for reading."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called on the "
+                "application. It has already handled its first request, and "
+                "changes would not apply consistently.\nMake sure all routes, "
+                "blueprints and hooks are registered before the app serves."
+            )
+
+    # -- registration --------------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Connect a URL rule to an endpoint and (optionally) a view function.
+
+        :param rule: the URL rule string.
+        :param endpoint: the endpoint name; defaults to the view's ``__name__``.
+        :param view_func: the view; may be registered later with
+            :meth:`endpoint`.
+        :param provide_automatic_options: answer OPTIONS automatically.
+        :param options: ``methods``, ``defaults``, ``strict_slashes``,
+            ``redirect_to``, ``host``, ``subdomain`` …
+        """
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)  # type: ignore[arg-type]
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example "
+                '@app.route(..., methods=["POST"])'
+            )
+        methods = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(
+                view_func, "provide_automatic_options", None
+            )
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    f"View function mapping is overwriting an existing endpoint "
+                    f"function: {endpoint}. Give the new view a different "
+                    "endpoint name (endpoint=...) or a different function name."
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def teardown_appcontext(self, f: _F) -> _F:
+        """Run ``f(exc)`` when the application context ends."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(
+        self, f: T_shell_context_processor
+    ) -> T_shell_context_processor:
+        """Add ``f()``'s returned dict to the ``kolba shell`` namespace."""
+        self.shell_context_processors.append(f)
+        return f
+
+    @setupmethod
+    def register_blueprint(self, blueprint: t.Any, **options: t.Any) -> None:
+        """Register a blueprint's routes, hooks and handlers on the app."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[t.Any]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
+
+    # -- running -------------------------------------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app with the development server (not for production).
+
+        Under ``kolba run`` this does nothing, so ``if __name__ == "__main__":
+        app.run()`` is safe to keep in a module that the CLI imports.
+        """
+        if os.environ.get("KOLBA_RUN_FROM_CLI") == "true":
+            return
+        if debug is not None:
+            self.debug = bool(debug)
+        server_name = self.config.get("SERVER_NAME")
+        sn_host = sn_port = None
+        if server_name:
+            sn_host, _, sn_port = server_name.partition(":")
+        host = host or sn_host or "127.0.0.1"
+        if port is None:
+            port = int(sn_port) if sn_port else 5000
+        from .serving import run_simple
+
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("threaded", True)
+        run_simple(host, int(port), self, **options)
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> KolbaClient:
+        """A client that sends requests to the app without a server."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import KolbaClient as cls
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: t.Any) -> KolbaCliRunner:
+        """A runner that invokes the app's CLI commands in tests."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing import KolbaCliRunner as cls
+        return cls(self, **kwargs)
+
+    def app_context(self) -> AppContext:
+        """A new application context: ``with app.app_context(): ...``."""
+        return AppContext(self)
+
+    def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
+        """A request context for a WSGI environ."""
+        return RequestContext(self, environ)
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context built from test-client arguments (path, method …)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    # -- the pipeline --------------------------------------------------------------
+
+    def __call__(
+        self, environ: dict[str, t.Any], start_response: ft.StartResponse
+    ) -> t.Iterable[bytes]:
+        """The WSGI entry point; calls :meth:`wsgi_app` (which middleware wraps)."""
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(
+        self, environ: dict[str, t.Any], start_response: ft.StartResponse
+    ) -> t.Iterable[bytes]:
+        """Handle one request: the real WSGI application.
+
+        Replace it to add middleware while keeping ``app`` itself::
+
+            app.wsgi_app = ProxyFix(app.wsgi_app)
+        """
+        ctx = RequestContext(self, environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request()
+            except Exception as exc:
+                error = exc
+                response = self.handle_exception(exc)
+            except BaseException:
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            if "kolba.debug.preserve_context" in environ:
+                environ["kolba.debug.preserve_context"](_cv_app.get())
+                environ["kolba.debug.preserve_context"](_cv_request.get())
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
+        url_map = self.url_map
+        host = ""
+        if url_map.host_matching or self.subdomain_matching:
+            host = request.host
+        try:
+            return url_map.match(request.method, request.path, host=host)
+        except RequestRedirect as exc:
+            target = exc.new_url
+            query = request.environ.get("QUERY_STRING")
+            if query and "?" not in target:
+                target = f"{target}?{request._quoted_query}"
+            if target.startswith("/"):
+                root = _url_quote(request.root_path)
+                target = f"{request.scheme}://{request.host}{root}{target}"
+            exc.new_url = target
+            raise
+
+    def full_dispatch_request(self) -> Response:
+        """Run hooks and the view, and turn the result into a response."""
+        self._got_first_request = True
+        try:
+            if _signals._connected:
+                self._send_signal("request_started")
+            rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as exc:
+            rv = self.handle_user_exception(exc)
+        return self.finalize_request(rv)
+
+    def preprocess_request(self) -> ft.ResponseReturnValue | None:
+        """Run URL value preprocessors and ``before_request`` hooks.
+
+        The first hook that returns something other than ``None`` ends the
+        request with that value; the view is not called.
+        """
+        request = _cv_request.get().request
+        preprocessors = self.url_value_preprocessors
+        before = self.before_request_funcs
+        if not preprocessors and not before:
+            return None
+        names: t.Iterable[str | None] = (None, *reversed(request.blueprints))
+        for name in names:
+            for url_func in preprocessors.get(name, ()):
+                url_func(request.endpoint, request.view_args)
+        for name in names:
+            for before_func in before.get(name, ()):
+                rv = self.ensure_sync(before_func)()
+                if rv is not None:
+                    return rv  # type: ignore[no-any-return]
+        return None
+
+    def dispatch_request(self) -> ft.ResponseReturnValue:
+        """Call the view of the matched rule (or raise the routing error)."""
+        request = _cv_request.get().request
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule: Rule = request.url_rule  # type: ignore[assignment]
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response()
+        view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]
+        return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)  # type: ignore[no-any-return]
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the stored routing error (404, 405 or a redirect)."""
+        raise request.routing_exception  # type: ignore[misc]
+
+    def make_default_options_response(self) -> Response:
+        """The automatic OPTIONS response, with ``Allow``."""
+        request = _cv_request.get().request
+        try:
+            self.url_map.match("--KOLBA-OPTIONS--", request.path)
+        except MethodNotAllowed as exc:
+            methods = exc.valid_methods or []
+        except HTTPException:
+            methods = []
+        else:
+            methods = []
+        response = self.response_class()
+        response.allow.update(methods)
+        return response
+
+    def finalize_request(
+        self, rv: ft.ResponseReturnValue | HTTPException, from_error_handler: bool = False
+    ) -> Response:
+        """Convert the view's value, then run ``after_request`` processing."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+            if _signals._connected:
+                self._send_signal("request_finished", response=response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def make_response(self, rv: ft.ResponseReturnValue | HTTPException) -> Response:
+        """Turn a view's return value into a :class:`Response`.
+
+        Accepted: ``str``/``bytes`` (the body), ``dict``/``list`` (JSON), a
+        generator or iterator (streamed), a :class:`Response`, any WSGI
+        callable, or a tuple ``(body, status)``, ``(body, headers)`` or
+        ``(body, status, headers)``.
+        """
+        status: t.Any = None
+        headers: t.Any = None
+        if isinstance(rv, tuple):
+            len_rv = len(rv)
+            if len_rv == 3:
+                rv, status, headers = rv  # type: ignore[misc]
+            elif len_rv == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv  # type: ignore[assignment,misc]
+            else:
+                raise TypeError(
+                    "The view function returned a tuple of the wrong size. A "
+                    "response tuple must be (body, status, headers), "
+                    "(body, status) or (body, headers)."
+                )
+        if rv is None:
+            raise TypeError(
+                f"The view function for {self._current_endpoint()!r} did not "
+                "return a valid response: it returned None or ended without a "
+                "return statement. Return a string, dict, list, tuple or Response."
+            )
+        response: Response
+        if isinstance(rv, self.response_class):
+            response = rv
+        elif isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, _abc_Iterator):
+            response = self.response_class(rv, status=status, headers=headers)
+            status = headers = None
+        elif isinstance(rv, (dict, list)):
+            response = self.json.response(rv)
+        elif isinstance(rv, HTTPException):
+            response = rv.get_response(prefer_json=self._prefers_json())
+        elif isinstance(rv, Response) or callable(rv):
+            try:
+                response = self.response_class.force_type(
+                    rv,  # type: ignore[arg-type]
+                    _cv_request.get().request.environ,
+                )
+            except TypeError as exc:
+                raise TypeError(
+                    f"{exc}\nThe view function did not return a valid response. "
+                    "The return type must be a string, dict, list, tuple with "
+                    "headers or status, Response instance, or WSGI callable, but "
+                    f"it was a {type(rv).__name__}."
+                ).with_traceback(sys.exc_info()[2]) from None
+        else:
+            raise TypeError(
+                "The view function did not return a valid response. The return "
+                "type must be a string, dict, list, tuple with headers or "
+                "status, Response instance, or WSGI callable, but it was a "
+                f"{type(rv).__name__}."
+            )
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                response.status = status  # type: ignore[assignment]
+            else:
+                response.status_code = status
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @staticmethod
+    def _current_endpoint() -> str | None:
+        ctx = _cv_request.get(None)
+        return ctx.request.endpoint if ctx is not None else None
+
+    @staticmethod
+    def _prefers_json() -> bool:
+        ctx = _cv_request.get(None)
+        if ctx is None:
+            return False
+        if "HTTP_ACCEPT" not in ctx.request.environ:
+            return False
+        accept = ctx.request.accept_mimetypes
+        best = accept.best_match(_ERROR_PREFERENCES)
+        return best == "application/json"
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` and ``after_request`` functions, save the session."""
+        ctx = _cv_request.get()
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        after = self.after_request_funcs
+        if after:
+            for name in chain(ctx.request.blueprints, (None,)):
+                if name in after:
+                    for func in reversed(after[name]):
+                        response = self.ensure_sync(func)(response)
+        session = ctx._session
+        if session is None:
+            cookie = ctx.request.environ.get("HTTP_COOKIE")
+            # A permanent session cookie is refreshed on every request, as in
+            # Flask; only then does a request that never read it pay to open it.
+            if (
+                cookie
+                and self.config["SESSION_REFRESH_EACH_REQUEST"]
+                and self.session_interface.get_cookie_name(self) in cookie
+            ):
+                session = ctx.session
+        if session is not None and not self.session_interface.is_null_session(session):
+            self.session_interface.save_session(self, session, response)
+        return response
+
+    # -- errors ----------------------------------------------------------------------
+
+    def handle_user_exception(
+        self, e: Exception
+    ) -> HTTPException | ft.ResponseReturnValue:
+        """Handle an exception raised by a hook or view, via error handlers.
+
+        HTTP exceptions go to :meth:`handle_http_exception`; anything without
+        a handler is re-raised, to become a 500 in :meth:`handle_exception`.
+        """
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
+        if handler is None:
+            raise
+        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+
+    def handle_http_exception(
+        self, e: HTTPException
+    ) -> HTTPException | ft.ResponseReturnValue:
+        """Find the error handler for an HTTP exception, or use its page."""
+        if e.code is None:
+            return e
+        if isinstance(e, RequestRedirect):
+            return e
+        handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)  # type: ignore[no-any-return]
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should propagate like an ordinary error."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if (
+            trap_bad_request is None
+            and self.debug
+            and isinstance(e, BadRequestKeyError)
+        ):
+            return True
+        if trap_bad_request:
+            return isinstance(e, BadRequestKeyError) or (
+                isinstance(e, HTTPException) and e.code == 400
+            )
+        return False
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an error nothing else handled: log it and answer 500.
+
+        In testing or debug mode (``PROPAGATE_EXCEPTIONS`` unset) the error is
+        re-raised instead, so the test or the debugger sees the traceback. The
+        client never sees internals: the 500 page is generic.
+        """
+        exc_info = sys.exc_info()
+        if _signals._connected:
+            self._send_signal("got_request_exception", exception=e)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+        self.log_exception(exc_info)
+        server_error: InternalServerError | ft.ResponseReturnValue
+        server_error = InternalServerError(original_exception=e)
+        ctx = _cv_request.get(None)
+        blueprints = ctx.request.blueprints if ctx is not None else []
+        handler = self._find_error_handler(server_error, blueprints)
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(
+        self,
+        exc_info: tuple[type, BaseException, TracebackType]
+        | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled exception with the request line."""
+        ctx = _cv_request.get(None)
+        where = ""
+        if ctx is not None:
+            where = f" [{ctx.request.method}]"
+            try:
+                where = f" {ctx.request.path}{where}"
+            except HTTPException:
+                pass
+        self.logger.error(f"Exception on{where}", exc_info=exc_info)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether teardown functions should see ``error`` (``False``: they do)."""
+        return False
+
+    def _find_error_handler(
+        self, e: Exception, blueprints: list[str]
+    ) -> ft.ErrorHandlerCallable | None:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        spec = self.error_handler_spec
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                if name not in spec:
+                    continue
+                handler_map = spec[name].get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    # -- teardown -----------------------------------------------------------------------
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run every ``teardown_request`` function (all of them, even if one fails)."""
+        funcs = self.teardown_request_funcs
+        first_error: BaseException | None = None
+        if funcs:
+            ctx = _cv_request.get()
+            for name in chain(ctx.request.blueprints, (None,)):
+                for func in reversed(funcs.get(name, ())):
+                    try:
+                        self.ensure_sync(func)(exc)
+                    except Exception as error:
+                        if first_error is None:
+                            first_error = error
+        if _signals._connected:
+            self._send_signal("request_tearing_down", exc=exc)
+        if first_error is not None:
+            raise first_error
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run every ``teardown_appcontext`` function (all, even if one fails)."""
+        first_error: BaseException | None = None
+        for func in reversed(self.teardown_appcontext_funcs):
+            try:
+                self.ensure_sync(func)(exc)
+            except Exception as error:
+                if first_error is None:
+                    first_error = error
+        if _signals._connected:
+            self._send_signal("appcontext_tearing_down", exc=exc)
+        if first_error is not None:
+            raise first_error
+
+    # -- signals -----------------------------------------------------------------------
+
+    def _send_signal(self, name: str, **kwargs: t.Any) -> None:
+        getattr(_signals, name).send(self, _async_wrapper=self.ensure_sync, **kwargs)
+
+    # -- URLs ----------------------------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build the URL of an endpoint; see :func:`kolba.url_for`."""
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            request = req_ctx.request
+            blueprint_name = request.blueprint
+            if endpoint[:1] == ".":
+                if blueprint_name is not None:
+                    endpoint = f"{blueprint_name}{endpoint}"
+                else:
+                    endpoint = endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+            script_name = request.root_path
+            url_scheme = request.scheme
+            host = request.host
+        else:
+            if _cv_app.get(None) is None:
+                raise RuntimeError(
+                    "url_for() needs an application context. Use it in a view, "
+                    "or inside 'with app.app_context():'."
+                )
+            server_name = self.config["SERVER_NAME"]
+            if not server_name:
+                raise RuntimeError(
+                    "Unable to build URLs outside an active request without "
+                    "'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT' "
+                    "and 'PREFERRED_URL_SCHEME' as needed."
+                )
+            if endpoint[:1] == ".":
+                endpoint = endpoint[1:]
+            if _external is None:
+                _external = True
+            script_name = str(self.config["APPLICATION_ROOT"] or "").rstrip("/")
+            url_scheme = self.config["PREFERRED_URL_SCHEME"]
+            host = server_name
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            rv = self.url_map.build(
+                endpoint,
+                values,
+                _method,
+                script_name=script_name,
+                url_scheme=_scheme or url_scheme,
+                host=host,
+                force_external=_external,
+            )
+        except BuildError as error:
+            values.update(
+                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
+            )
+            return self.handle_url_build_error(error, endpoint, values)
+        if _anchor is not None:
+            rv = f"{rv}#{_url_quote(_anchor, safe='%!#$&()*+,/:;=?@')}"
+        return rv
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let ``url_defaults`` functions fill in values for an endpoint."""
+        funcs = self.url_default_functions
+        if not funcs:
+            return
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            parts = endpoint.split(".")[:-1]
+            names = chain(
+                names, reversed([".".join(parts[:i]) for i in range(1, len(parts) + 1)])
+            )
+        for name in names:
+            for func in funcs.get(name, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Try ``url_build_error_handlers``; re-raise the error if none answers."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as exc:
+                error = exc
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response built with this app's response class."""
+        from .helpers import _make_redirect
+
+        return _make_redirect(location, code, self.response_class)
+
+    # -- async ---------------------------------------------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Return ``func``, wrapped to run to completion if it is a coroutine function."""
+        if inspect.iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Run an ``async def`` view or hook from synchronous (WSGI) code.
+
+        The coroutine runs on a fresh event loop in this thread, with a copy of
+        the current context, so ``request`` and ``g`` work inside it. Under
+        ASGI, async views run on the server's loop instead.
+        """
+
+        def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run(func(*args, **kwargs))
+            raise RuntimeError(
+                f"The async function {func.__qualname__!r} was called from "
+                "synchronous code while an event loop is running in this thread. "
+                "Serve the app over ASGI (app.asgi) to run async views on the loop."
+            )
+
+        wrapper.__name__ = getattr(func, "__name__", "wrapper")
+        wrapper.__wrapped__ = func  # type: ignore[attr-defined]
+        return wrapper
+
+    # -- static files ------------------------------------------------------------------
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Cache max-age for static files (SEND_FILE_MAX_AGE_DEFAULT)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """Serve a file from the static folder (the ``static`` endpoint's view)."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static files.")
+        from .helpers import send_from_directory
+
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(
+            t.cast(str, self.static_folder), filename, max_age=max_age
+        )
+
+    # -- templates (helpers for the template layer) -------------------------------------
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add context processors' values (and request, session, g) to a context."""
+        names: t.Iterable[str | None] = (None,)
+        ctx = _cv_request.get(None)
+        if ctx is not None:
+            names = chain(names, reversed(ctx.request.blueprints))
+        orig_ctx = context.copy()
+        for name in names:
+            for func in self.template_context_processors.get(name, ()):
+                context.update(self.ensure_sync(func)())
+        context.update(orig_ctx)
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The namespace of ``kolba shell``: app, g, and processors' values."""
+        from .globals import g
+
+        rv: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+
+def _env_debug() -> bool:
+    value = os.environ.get("KOLBA_DEBUG")
+    if not value:
+        return False
+    return value.lower() not in {"0", "false", "no"}

@@ -1,0 +1,209 @@
+"""Helpers used inside views: ``url_for``, ``redirect``, ``abort``, ``flash`` …"""
+
+from __future__ import annotations
+
+import html
+import typing as t
+from functools import update_wrapper
+
+from .ctx import after_this_request, copy_current_request_context
+from .exceptions import abort as _default_abort
+from .files import send_file, send_from_directory
+from .globals import _cv_app, _cv_request, current_app, session
+from .response import Response
+
+__all__ = [
+    "abort",
+    "after_this_request",
+    "copy_current_request_context",
+    "flash",
+    "get_flashed_messages",
+    "make_response",
+    "redirect",
+    "send_file",
+    "send_from_directory",
+    "stream_with_context",
+    "url_for",
+]
+
+def _safe_location(location: str) -> str:
+    # SECURITY: iri_to_uri percent-encodes spaces, non-ASCII and above all CR
+    # and LF, so a Location header can never be split into two headers.
+    from .sansio.urls import iri_to_uri
+
+    return iri_to_uri(location)
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: t.Any,
+) -> str:
+    """Build the URL of an endpoint.
+
+    ``url_for("show_post", post_id=3)`` → ``/post/3``. Values that are not
+    part of the rule become the query string. ``url_for(".name")`` is relative
+    to the current blueprint.
+
+    :param endpoint: the endpoint name (usually the view function's name).
+    :param _anchor: a ``#fragment`` to append.
+    :param _method: pick the rule that allows this method.
+    :param _scheme: the scheme of an external URL.
+    :param _external: build an absolute URL (``http://host/...``).
+    :param values: the rule's variables, then query arguments.
+    """
+    return current_app.url_for(
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )
+
+
+def redirect(
+    location: str, code: int = 302, Response: type[Response] | None = None
+) -> Response:
+    """A redirect response to ``location``.
+
+    The location is made a valid URI: non-ASCII text and unsafe characters
+    are percent-encoded; CR and LF can never reach the header.
+
+    :param location: the target URL (relative or absolute).
+    :param code: 301, 302, 303, 307 or 308.
+    :param Response: the response class to use.
+    """
+    ctx = _cv_app.get(None)
+    if ctx is not None and Response is None:
+        return ctx.app.redirect(location, code)  # type: ignore[attr-defined,no-any-return]
+    return _make_redirect(location, code, Response)
+
+
+def _make_redirect(
+    location: str, code: int = 302, response_class: type[Response] | None = None
+) -> Response:
+    if response_class is None:
+        from .response import Response as response_class
+    target = _safe_location(location)
+    display = html.escape(location)
+    body = (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to "
+        f'the target URL: <a href="{html.escape(target)}">{display}</a>. If not, '
+        "click the link.\n"
+    )
+    response = response_class(body, code, mimetype="text/html")
+    response.headers["Location"] = target
+    return response
+
+
+def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    """Stop the request with an HTTP error: ``abort(404)``, ``abort(403, "why")``."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        ctx.app.aborter(code, *args, **kwargs)
+    _default_abort(code, *args, **kwargs)
+
+
+def make_response(*args: t.Any) -> Response:
+    """Turn view-style return values into a response you can modify.
+
+    ``make_response("body", 201, {"X": "1"})`` accepts the same values a view
+    may return. With no arguments it returns an empty response.
+    """
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        args = args[0]
+    return current_app.make_response(args)
+
+
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
+) -> t.Iterator[t.AnyStr]:
+    """Keep the request context alive while a streamed response is generated.
+
+    Without it, ``request`` is gone by the time the server iterates the body.
+    Use as a wrapper (``stream_with_context(gen())``) or a decorator.
+    """
+    try:
+        gen = iter(generator_or_function)  # type: ignore[arg-type]
+    except TypeError:
+
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            gen = generator_or_function(*args, **kwargs)  # type: ignore[operator]
+            return stream_with_context(gen)
+
+        return update_wrapper(decorator, generator_or_function)  # type: ignore[arg-type,return-value]
+
+    def generator() -> t.Iterator[t.AnyStr | None]:
+        ctx = _cv_request.get(None)
+        if ctx is None:
+            raise RuntimeError(
+                "'stream_with_context' can only be used while a request is being "
+                "handled; call it inside the view."
+            )
+        app_ctx = _cv_app.get()
+        # Push both contexts again for the duration of the iteration.
+        with app_ctx, ctx:
+            yield None
+            try:
+                yield from gen
+            finally:
+                close = getattr(gen, "close", None)
+                if close is not None:
+                    close()
+
+    wrapped = generator()
+    next(wrapped)  # enter the contexts now, while they are still active
+    return wrapped  # type: ignore[return-value]
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Store a message for the next page (``get_flashed_messages``).
+
+    Messages live in the session until read, so they survive a redirect.
+    """
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        from . import signals
+
+        if signals._connected:
+            signals.message_flashed.send(
+                ctx.app, _async_wrapper=ctx.app.ensure_sync, message=message,
+                category=category,
+            )
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: t.Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """Pop the flashed messages (each is returned once per request).
+
+    :param with_categories: return ``(category, message)`` pairs.
+    :param category_filter: only messages of these categories.
+    """
+    ctx = _cv_request.get()
+    flashes = getattr(ctx, "_kolba_flashes", None)
+    if flashes is None:
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        ctx._kolba_flashes = flashes  # type: ignore[attr-defined]
+    if category_filter:
+        wanted = set(category_filter)
+        flashes = [f for f in flashes if f[0] in wanted]
+    if not with_categories:
+        return [f[1] for f in flashes]
+    return [tuple(f) for f in flashes]  # type: ignore[misc]
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """A macro or variable exported by a template, callable from Python."""
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)  # type: ignore[attr-defined]

@@ -1,0 +1,230 @@
+"""Bounded views over a request body stream.
+
+A WSGI server hands over ``wsgi.input`` without promising where the body ends:
+reading past ``Content-Length`` may block forever. :class:`LimitedStream` stops
+at the declared length and turns an early end into ``ClientDisconnected`` (a
+400). For chunked bodies without a length (``wsgi.input_terminated``),
+:class:`MaxSizeStream` reads to the end but refuses to go past a size cap.
+"""
+
+from __future__ import annotations
+
+import io
+import typing as t
+
+from ..exceptions import BadRequest, RequestEntityTooLarge
+
+__all__ = ["ClientDisconnected", "LimitedStream", "MaxSizeStream", "limit_body_stream"]
+
+_CHUNK = 64 * 1024
+
+
+class ClientDisconnected(BadRequest):
+    """The body ended before the length the client announced."""
+
+    description = "The client disconnected before sending the whole request body."
+
+
+class LimitedStream(io.RawIOBase):
+    """A read-only stream giving at most ``limit`` bytes of ``stream``.
+
+    :param stream: the underlying binary stream (``wsgi.input``).
+    :param limit: the number of bytes the body has (``Content-Length``).
+    :raises ClientDisconnected: on read, if ``stream`` ends before ``limit``.
+    """
+
+    def __init__(
+        self, stream: t.IO[bytes] | t.BinaryIO | io.RawIOBase, limit: int
+    ) -> None:
+        super().__init__()
+        self._stream = stream
+        self.limit = max(limit, 0)
+        self._pos = 0
+
+    @property
+    def is_exhausted(self) -> bool:
+        """Whether every byte up to the limit has been read."""
+        return self._pos >= self.limit
+
+    def exhaust(self) -> bytes:
+        """Read and return whatever is left, up to the limit."""
+        return self.read()
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _disconnected(self) -> t.NoReturn:
+        raise ClientDisconnected()
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self.limit - self._pos
+        if remaining <= 0:
+            return b""
+        if size is None or size < 0:
+            parts: list[bytes] = []
+            while remaining > 0:
+                data = self._stream.read(min(remaining, _CHUNK))
+                if not data:
+                    self._disconnected()
+                data = data[:remaining]
+                parts.append(data)
+                remaining -= len(data)
+                self._pos += len(data)
+            return b"".join(parts)
+        if size == 0:
+            return b""
+        data = self._stream.read(min(size, remaining))
+        if not data:
+            self._disconnected()
+        data = data[: min(size, remaining)]
+        self._pos += len(data)
+        return data
+
+    def readall(self) -> bytes:
+        return self.read()
+
+    def readinto(self, buffer: t.Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        remaining = self.limit - self._pos
+        if remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > remaining:
+            size = remaining
+        if size == 0:
+            return b""
+        line = self._stream.readline(size)
+        if not line:
+            self._disconnected()
+        line = line[:size]
+        self._pos += len(line)
+        return line
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        lines: list[bytes] = []
+        total = 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if hint is not None and 0 < hint <= total:
+                return lines
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+
+class MaxSizeStream(io.RawIOBase):
+    """A read-only stream that reads ``stream`` to its end, up to a cap.
+
+    For bodies without ``Content-Length`` whose server marks the end
+    (``wsgi.input_terminated``, chunked transfer).
+
+    :param stream: the underlying binary stream.
+    :param max_size: the most bytes allowed; ``None`` for no cap.
+    :raises RequestEntityTooLarge: on read, once more than ``max_size`` bytes
+        have arrived.
+    """
+
+    def __init__(
+        self, stream: t.IO[bytes] | t.BinaryIO | io.RawIOBase, max_size: int | None
+    ) -> None:
+        super().__init__()
+        self._stream = stream
+        self.max_size = max_size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _count(self, data: bytes) -> bytes:
+        self._pos += len(data)
+        if self.max_size is not None and self._pos > self.max_size:
+            raise RequestEntityTooLarge(
+                f"The request body is larger than the limit of {self.max_size}"
+                " bytes (MAX_CONTENT_LENGTH)."
+            )
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            parts: list[bytes] = []
+            while True:
+                data = self._stream.read(_CHUNK)
+                if not data:
+                    return b"".join(parts)
+                parts.append(self._count(data))
+        if size == 0:
+            return b""
+        return self._count(self._stream.read(size) or b"")
+
+    def readall(self) -> bytes:
+        return self.read()
+
+    def readinto(self, buffer: t.Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if size is not None and size >= 0:
+            return self._count(self._stream.readline(size))
+        if self.max_size is not None:
+            # Bound the line too, so a body without newlines cannot pile up.
+            return self._count(self._stream.readline(self.max_size - self._pos + 1))
+        return self._count(self._stream.readline())
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+
+def limit_body_stream(
+    stream: t.IO[bytes] | t.BinaryIO | io.RawIOBase,
+    content_length: int | None,
+    *,
+    max_content_length: int | None = None,
+    input_terminated: bool = False,
+) -> io.RawIOBase | io.BytesIO:
+    """Wrap a raw body stream so reading it is safe and bounded.
+
+    With a length: a :class:`LimitedStream` (after checking the cap). Without
+    a length: a :class:`MaxSizeStream` if the server marks the end of the body,
+    otherwise an empty stream, since reading could block forever.
+
+    :param stream: the server's body stream.
+    :param content_length: the parsed ``Content-Length``, if any.
+    :param max_content_length: the app's cap on body size.
+    :param input_terminated: whether the server signals the end of the body.
+    :raises RequestEntityTooLarge: if ``content_length`` is over the cap.
+    """
+    if content_length is not None:
+        if max_content_length is not None and content_length > max_content_length:
+            raise RequestEntityTooLarge(
+                f"The request body is {content_length} bytes, more than the limit of"
+                f" {max_content_length} bytes (MAX_CONTENT_LENGTH)."
+            )
+        return LimitedStream(stream, content_length)
+    if input_terminated:
+        return MaxSizeStream(stream, max_content_length)
+    return io.BytesIO()

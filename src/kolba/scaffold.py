@@ -1,0 +1,354 @@
+"""Registration shared by the application and blueprints.
+
+:class:`Scaffold` records routes, hooks and error handlers. On the app they take
+effect directly; a blueprint (a later module) records the same calls and
+replays them on the app it is registered with. Nothing here dispatches a
+request.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+import typing as t
+from collections import defaultdict
+
+from . import typing as ft
+from .exceptions import HTTPException, default_exceptions
+
+__all__ = ["Scaffold", "find_package", "get_root_path", "setupmethod"]
+
+_F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
+T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_context_processor = t.TypeVar(
+    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+)
+T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_url_value_preprocessor = t.TypeVar(
+    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
+)
+T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
+
+
+def setupmethod(f: _F) -> _F:
+    """Mark a registration method: it fails once the app has served a request."""
+    name = f.__name__
+
+    def wrapper_func(self: Scaffold, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        self._check_setup_finished(name)
+        return f(self, *args, **kwargs)
+
+    wrapper_func.__name__ = f.__name__
+    wrapper_func.__qualname__ = f.__qualname__
+    wrapper_func.__doc__ = f.__doc__
+    wrapper_func.__wrapped__ = f  # type: ignore[attr-defined]
+    return t.cast(_F, wrapper_func)
+
+
+class Scaffold:
+    """Common registration API of :class:`~kolba.Kolba` and ``Blueprint``.
+
+    :param import_name: the import name of the module or package that defines
+        it, usually ``__name__``; used to find its folders.
+    """
+
+    name: str
+    _static_folder: str | None = None
+    _static_url_path: str | None = None
+
+    def __init__(
+        self,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | None = None,
+    ) -> None:
+        self.import_name = import_name
+        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_url_path = static_url_path
+        self.template_folder = template_folder
+        if root_path is None:
+            root_path = get_root_path(self.import_name)
+        self.root_path = root_path
+        self.view_functions: dict[str, ft.RouteCallable] = {}
+        self.error_handler_spec: dict[
+            str | None, dict[int | None, dict[type[BaseException], ft.ErrorHandlerCallable]]
+        ] = defaultdict(lambda: defaultdict(dict))
+        self.before_request_funcs: dict[str | None, list[ft.BeforeRequestCallable]] = (
+            defaultdict(list)
+        )
+        self.after_request_funcs: dict[
+            str | None, list[ft.AfterRequestCallable[t.Any]]
+        ] = defaultdict(list)
+        self.teardown_request_funcs: dict[str | None, list[ft.TeardownCallable]] = (
+            defaultdict(list)
+        )
+        self.template_context_processors: dict[
+            str | None, list[ft.TemplateContextProcessorCallable]
+        ] = defaultdict(list)
+        self.url_value_preprocessors: dict[
+            str | None, list[ft.URLValuePreprocessorCallable]
+        ] = defaultdict(list)
+        self.url_default_functions: dict[str | None, list[ft.URLDefaultCallable]] = (
+            defaultdict(list)
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        raise NotImplementedError  # each subclass knows when setup is over
+
+    # -- folders -----------------------------------------------------------------
+
+    @property
+    def static_folder(self) -> str | None:
+        """The absolute path of the static folder, or ``None``."""
+        if self._static_folder is not None:
+            return os.path.join(self.root_path, self._static_folder)
+        return None
+
+    @static_folder.setter
+    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+        if value is not None:
+            value = os.fspath(value).rstrip(r"\/")
+        self._static_folder = value
+
+    @property
+    def has_static_folder(self) -> bool:
+        """Whether a static folder is configured."""
+        return self.static_folder is not None
+
+    @property
+    def static_url_path(self) -> str | None:
+        """The URL prefix static files are served under (``/static``)."""
+        if self._static_url_path is not None:
+            return self._static_url_path
+        if self.static_folder is not None:
+            basename = os.path.basename(self.static_folder)
+            return f"/{basename}".rstrip("/")
+        return None
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        if value is not None:
+            value = value.rstrip("/")
+        self._static_url_path = value
+
+    # -- routes ------------------------------------------------------------------
+
+    def _method_route(
+        self, method: str, rule: str, options: dict[str, t.Any]
+    ) -> t.Callable[[T_route], T_route]:
+        if "methods" in options:
+            raise TypeError(
+                f"Use the 'route' decorator to pass 'methods'; "
+                f"'{method.lower()}' already sets methods=['{method}']."
+            )
+        return self.route(rule, methods=[method], **options)
+
+    @setupmethod
+    def get(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    @setupmethod
+    def post(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    @setupmethod
+    def put(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    @setupmethod
+    def delete(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    @setupmethod
+    def patch(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    @setupmethod
+    def route(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """Register the decorated function as the view for a URL rule.
+
+        :param rule: the URL rule, such as ``"/post/<int:post_id>"``.
+        :param options: ``methods``, ``endpoint``, ``defaults``,
+            ``strict_slashes``, ``redirect_to`` and other rule options.
+        """
+
+        def decorator(f: T_route) -> T_route:
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, f, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Register a rule; see :meth:`route`."""
+        raise NotImplementedError  # implemented by Kolba and Blueprint
+
+    @setupmethod
+    def endpoint(self, endpoint: str) -> t.Callable[[_F], _F]:
+        """Register the decorated function as the view for an endpoint name."""
+
+        def decorator(f: _F) -> _F:
+            self.view_functions[endpoint] = f
+            return f
+
+        return decorator
+
+    # -- hooks -------------------------------------------------------------------
+
+    @setupmethod
+    def before_request(self, f: T_before_request) -> T_before_request:
+        """Run ``f()`` before each request; a non-``None`` return ends it early."""
+        self.before_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def after_request(self, f: T_after_request) -> T_after_request:
+        """Run ``f(response)`` after each request; it must return a response."""
+        self.after_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def teardown_request(self, f: T_teardown) -> T_teardown:
+        """Run ``f(exc)`` when the request context ends, even after an error."""
+        self.teardown_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def context_processor(
+        self, f: T_template_context_processor
+    ) -> T_template_context_processor:
+        """Add ``f()``'s returned dict to every template's context."""
+        self.template_context_processors[None].append(f)
+        return f
+
+    @setupmethod
+    def url_value_preprocessor(
+        self, f: T_url_value_preprocessor
+    ) -> T_url_value_preprocessor:
+        """Run ``f(endpoint, values)`` before the view to pull values out."""
+        self.url_value_preprocessors[None].append(f)
+        return f
+
+    @setupmethod
+    def url_defaults(self, f: T_url_defaults) -> T_url_defaults:
+        """Run ``f(endpoint, values)`` in ``url_for`` to fill in values."""
+        self.url_default_functions[None].append(f)
+        return f
+
+    # -- errors ------------------------------------------------------------------
+
+    @setupmethod
+    def errorhandler(
+        self, code_or_exception: type[Exception] | int
+    ) -> t.Callable[[T_error_handler], T_error_handler]:
+        """Register a handler for a status code or an exception class.
+
+        The handler gets the exception and returns a response. The handler for
+        the closest class in the exception's MRO wins.
+        """
+
+        def decorator(f: T_error_handler) -> T_error_handler:
+            self.register_error_handler(code_or_exception, f)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def register_error_handler(
+        self, code_or_exception: type[Exception] | int, f: ft.ErrorHandlerCallable
+    ) -> None:
+        """The non-decorator form of :meth:`errorhandler`."""
+        exc_class, code = self._get_exc_class_and_code(code_or_exception)
+        self.error_handler_spec[None][code][exc_class] = f
+
+    @staticmethod
+    def _get_exc_class_and_code(
+        exc_class_or_code: type[Exception] | int,
+    ) -> tuple[type[Exception], int | None]:
+        exc_class: type[Exception]
+        if isinstance(exc_class_or_code, int):
+            try:
+                exc_class = default_exceptions[exc_class_or_code]
+            except KeyError:
+                raise ValueError(
+                    f"'{exc_class_or_code}' is not a recognized HTTP error code. "
+                    "Use a subclass of HTTPException with that code instead."
+                ) from None
+        else:
+            exc_class = exc_class_or_code
+        if isinstance(exc_class, Exception):
+            raise TypeError(
+                f"{exc_class!r} is an instance, not a class. Handlers can only be "
+                "registered for exception classes or HTTP error codes."
+            )
+        if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
+            raise ValueError(
+                f"'{getattr(exc_class, '__name__', exc_class)}' is not a subclass "
+                "of Exception. Handlers can only be registered for exception "
+                "classes or HTTP error codes."
+            )
+        if issubclass(exc_class, HTTPException):
+            return exc_class, exc_class.code
+        return exc_class, None
+
+
+def _endpoint_from_view_func(view_func: t.Callable[..., t.Any]) -> str:
+    if view_func is None:
+        raise TypeError("A view function is needed to derive an endpoint name.")
+    return view_func.__name__
+
+
+def find_package(import_name: str) -> tuple[str | None, str]:
+    """Find the installation prefix and the folder of a package."""
+    root = os.path.dirname(os.path.abspath(get_root_path(import_name)))
+    return None, root
+
+
+def get_root_path(import_name: str) -> str:
+    """The folder of the module or package named ``import_name``.
+
+    Falls back to the working directory for ``__main__`` run interactively.
+    """
+    mod = sys.modules.get(import_name)
+    if mod is not None and getattr(mod, "__file__", None) is not None:
+        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[type-var]
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.loader is None or import_name == "__main__":
+        return os.getcwd()
+    if spec.submodule_search_locations:
+        filepath = next(iter(spec.submodule_search_locations))
+        return str(pathlib.Path(filepath).resolve())
+    if spec.origin is None:
+        raise RuntimeError(
+            f"No root path can be found for {import_name!r} (it has no file, for "
+            "example a namespace package or an interactive module). Pass "
+            "root_path=... explicitly."
+        )
+    return os.path.dirname(os.path.abspath(spec.origin))
