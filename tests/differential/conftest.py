@@ -12,6 +12,11 @@ import sys
 # the helper module lives next to this file; make it importable whatever the import mode
 sys.path.insert(0, os.path.dirname(__file__))
 
+import pytest  # noqa: E402
+
+# compare() asserts inside the helper module: have pytest explain its failures
+pytest.register_assert_rewrite("kolba_diffkit")
+
 import kolba_diffkit  # noqa: E402
 
 

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite, then the static checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/python -m pytest -q -n 2 -p no:cacheprovider "$@"
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+.venv/bin/python bench/run.py --quick --no-write
