@@ -26,6 +26,7 @@ from functools import update_wrapper
 from types import TracebackType
 
 from . import signals as _signals
+from ._compat import cached_property
 from .exceptions import HTTPException
 from .globals import _cv_app, _cv_request
 
@@ -96,8 +97,12 @@ class AppContext:
     def __init__(self, app: Kolba) -> None:
         self.app = app
         self.url_adapter = None
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
+
+    @cached_property
+    def g(self) -> _AppCtxGlobals:
+        """The context's ``g`` namespace, created on first use."""
+        return self.app.app_ctx_globals_class()
 
     def push(self) -> None:
         """Make this context the active one."""
@@ -158,7 +163,7 @@ class RequestContext:
     ) -> None:
         self.app = app
         if request is None:
-            request = app.request_class(environ)
+            request = app.request_class(environ, populate_request=False)
             request.json_module = app.json
         self.request: Request = request
         self._session: SessionMixin | None = session
@@ -221,10 +226,6 @@ class RequestContext:
             ctx = _cv_request.get(None)
             token, app_ctx = self._cv_tokens.pop()
             _cv_request.reset(token)
-            if clear_request:
-                ctx_environ = self.request.environ
-                if ctx_environ.get("kolba.request") is self.request:
-                    del ctx_environ["kolba.request"]
             if app_ctx is not None:
                 app_ctx.pop(exc)
             if ctx is not self:

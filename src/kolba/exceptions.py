@@ -138,6 +138,9 @@ HTTP_STATUS_CODES: dict[int, str] = {
 }
 
 
+_page_cache: dict[tuple[type, str | None], str] = {}
+
+
 class HTTPException(Exception):
     """An error that ends the request with an HTTP status.
 
@@ -205,9 +208,20 @@ class HTTPException(Exception):
             body = json.dumps(self.get_json(), separators=(",", ":")) + "\n"
             mimetype = "application/json"
         else:
-            body = self.get_body()
+            # PERF: error pages repeat; cache the rendered page per class and
+            # description (bounded, descriptions are usually constants).
+            cls = type(self)
+            key = (cls, self.description)
+            body = _page_cache.get(key) if cls.get_body is HTTPException.get_body else None
+            if body is None:
+                body = self.get_body()
+                if cls.get_body is HTTPException.get_body and len(_page_cache) < 512:
+                    _page_cache[key] = body
             mimetype = "text/html"
-        response = Response(body, self.code or 500, self.get_headers(), mimetype=mimetype)
+        response = Response(body, self.code or 500, mimetype=mimetype)
+        extra = self.get_headers()
+        if extra:
+            response.headers.extend(extra)
         return response
 
     def __call__(

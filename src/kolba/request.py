@@ -241,8 +241,8 @@ class Request:
 
     @cached_property
     def root_url(self) -> str:
-        """``scheme://host/root_path/``."""
-        return f"{self.scheme}://{self.host}{_quote(self.root_path)}/"
+        """``scheme://host/root_path/`` as an IRI (non-ASCII text kept readable)."""
+        return f"{self.scheme}://{self.host}{_to_iri(self.root_path.encode())}/"
 
     @property
     def url_root(self) -> str:
@@ -251,17 +251,21 @@ class Request:
 
     @cached_property
     def base_url(self) -> str:
-        """The URL without the query string."""
+        """The URL without the query string, as an IRI."""
         return (
-            f"{self.scheme}://{self.host}{_quote(self.root_path)}"
-            f"{_quote(self.path, safe='/:@!$&()*+,;=~')}"
+            f"{self.scheme}://{self.host}{_to_iri(self.root_path.encode())}"
+            f"{_to_iri(self.path.encode())}"
         )
 
     @cached_property
     def url(self) -> str:
-        """The full URL, with the query string when there is one."""
+        """The full URL as an IRI, with the query string when there is one.
+
+        Non-ASCII text is shown as characters; reserved and unsafe ASCII
+        characters stay percent-encoded, so the URL keeps its meaning.
+        """
         if self.query_string:
-            return f"{self.base_url}?{self._quoted_query}"
+            return f"{self.base_url}?{_to_iri(self.query_string, _QUERY_SAFE)}"
         return self.base_url
 
     @property
@@ -689,6 +693,56 @@ class Request:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_PATH_SAFE = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/:@!$&'()*+,;="
+)
+_QUERY_SAFE = _PATH_SAFE | frozenset("?")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _to_iri(raw: bytes, safe: frozenset[str] = _PATH_SAFE) -> str:
+    """Render URL bytes as an IRI: UTF-8 text readable, everything else escaped.
+
+    ``%XX`` escapes of ASCII stay escaped (``%26`` must not become ``&``);
+    runs of bytes ≥ 0x80 that form valid UTF-8 become characters; any other
+    byte is written as an upper-case ``%XX``.
+    """
+    items: list[tuple[int, bool]] = []  # (byte, came from a %XX escape)
+    i, n = 0, len(raw)
+    while i < n:
+        byte = raw[i]
+        if (
+            byte == 0x25
+            and i + 2 < n
+            and chr(raw[i + 1]) in _HEX
+            and chr(raw[i + 2]) in _HEX
+        ):
+            items.append((int(raw[i + 1 : i + 3], 16), True))
+            i += 3
+        else:
+            items.append((byte, False))
+            i += 1
+    out: list[str] = []
+    j = 0
+    while j < len(items):
+        byte, escaped = items[j]
+        if byte < 0x80:
+            char = chr(byte)
+            out.append(f"%{byte:02X}" if escaped or char not in safe else char)
+            j += 1
+            continue
+        k = j
+        while k < len(items) and items[k][0] >= 0x80:
+            k += 1
+        chunk = bytes(b for b, _e in items[j:k])
+        try:
+            out.append(chunk.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.extend(f"%{b:02X}" for b in chunk)
+        j = k
+    return "".join(out)
 
 
 def _host_is_trusted(host: str, trusted: list[str]) -> bool:

@@ -57,6 +57,9 @@ _ENTITY_HEADERS = frozenset(
 )
 
 
+_CONTENT_TYPES: dict[str, str] = {}
+
+
 def _status_line(code: int) -> str:
     line = _STATUS_LINES.get(code)
     if line is None:
@@ -227,6 +230,37 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[t.Callable[[], t.Any]] = []
+        if status is None:
+            self._status_code = self.default_status
+            self._status = _status_line(self.default_status)
+        else:
+            self.status = status  # type: ignore[assignment]
+        if headers is None and content_type is None:
+            # PERF: the common case — no headers given — builds the pair list
+            # directly from validated constants instead of going through
+            # Headers.set's scan-and-validate.
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            pairs: list[tuple[str, str]] = []
+            if mimetype is not None:
+                ct = _CONTENT_TYPES.get(mimetype)
+                if ct is None:
+                    ct = _CONTENT_TYPES[mimetype] = get_content_type(mimetype)
+                    Headers()["Content-Type"] = ct  # validates once per mimetype
+                pairs.append(("Content-Type", ct))
+            self.headers = Headers._from_checked(pairs)
+            if response is None:
+                self.response: t.Any = []
+            elif isinstance(response, (str, bytes, bytearray)):
+                body = response.encode("utf-8") if isinstance(response, str) else bytes(response)
+                self.response = [body]
+                if self.automatically_set_content_length:
+                    pairs.append(("Content-Length", str(len(body))))
+            else:
+                self.response = response
+            return
         if isinstance(headers, Headers):
             self.headers = headers
         elif not headers:
@@ -240,15 +274,8 @@ class Response:
                 content_type = get_content_type(mimetype)
         if content_type is not None:
             self.headers["Content-Type"] = content_type
-        if status is None:
-            self._status_code = self.default_status
-            self._status = _status_line(self.default_status)
-        else:
-            self.status = status  # type: ignore[assignment]
-        self.direct_passthrough = direct_passthrough
-        self._on_close: list[t.Callable[[], t.Any]] = []
         if response is None:
-            self.response: t.Any = []
+            self.response = []
         elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
         else:

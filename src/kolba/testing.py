@@ -26,7 +26,13 @@ from .sansio.multipart import encode_multipart
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
 
-__all__ = ["EnvironBuilder", "KolbaClient", "KolbaCliRunner", "TestResponse"]
+__all__ = [
+    "ClientRedirectError",
+    "EnvironBuilder",
+    "KolbaClient",
+    "KolbaCliRunner",
+    "TestResponse",
+]
 
 _USER_AGENT = "Kolba-test-client/0.1"
 
@@ -103,9 +109,9 @@ class EnvironBuilder:
         self.path = parts.path or "/"
         self.method = method.upper()
         if query_string is None:
-            self.query_string = parts.query
+            self.query_string = _wsgi_str(parts.query)
         elif isinstance(query_string, (str, bytes)):
-            qs = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
+            qs = query_string.decode("latin-1") if isinstance(query_string, bytes) else _wsgi_str(query_string)
             self.query_string = qs
         else:
             self.query_string = _encode_pairs(query_string)
@@ -209,6 +215,7 @@ class EnvironBuilder:
                 environ["CONTENT_LENGTH"] = str(self.content_length)
         if self.content_type is not None:
             environ["CONTENT_TYPE"] = self.content_type
+        from_headers: set[str] = set()
         for key, value in self.headers.items():
             name = key.upper().replace("-", "_")
             if name == "CONTENT_TYPE":
@@ -217,10 +224,13 @@ class EnvironBuilder:
                 environ["CONTENT_LENGTH"] = value
             else:
                 wsgi_key = f"HTTP_{name}"
-                if wsgi_key in environ and wsgi_key not in ("HTTP_HOST",):
+                # A header given twice is joined, as a server joins repeated
+                # headers; a header given once replaces the environ default.
+                if wsgi_key in from_headers:
                     environ[wsgi_key] = f"{environ[wsgi_key]}, {value}"
                 else:
                     environ[wsgi_key] = value
+                    from_headers.add(wsgi_key)
         environ.update(self.environ_overrides)
         return environ
 
@@ -232,6 +242,11 @@ class EnvironBuilder:
 
     def close(self) -> None:
         """Release resources (nothing is held; kept for API compatibility)."""
+
+
+def _wsgi_str(text: str) -> str:
+    """Text as a WSGI "native string": its UTF-8 bytes, one char per byte."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
 
 
 def _pairs(data: t.Any) -> list[tuple[str, t.Any]]:
@@ -260,13 +275,24 @@ def _file_field(value: t.Any) -> tuple[t.Any, str, str | None]:
         filename = value[1] if len(value) > 1 else getattr(stream, "name", "")
         ctype = value[2] if len(value) > 2 else None
         content = stream.read() if hasattr(stream, "read") else stream
-        return (content, str(filename), ctype)
+        return (content, str(filename), ctype or _guess_type(str(filename)))
     name = getattr(value, "name", "") or ""
     if not isinstance(name, str):
         name = ""
     import os
 
-    return (value.read(), os.path.basename(name), None)
+    filename = os.path.basename(name)
+    return (value.read(), filename, _guess_type(filename))
+
+
+def _guess_type(filename: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+class ClientRedirectError(RuntimeError):
+    """Following redirects led to a loop (or too many redirects)."""
 
 
 class TestResponse(Response):
@@ -551,11 +577,11 @@ class KolbaClient:
             history.append(response)
             environ = self._redirect_environ(environ, response.status_code, location)
             marker = (environ["PATH_INFO"], environ["QUERY_STRING"])
-            if marker in seen and response.status_code in (301, 308):
-                raise RuntimeError(f"Redirect loop detected at {location!r}.")
+            if marker in seen:
+                raise ClientRedirectError(f"Redirect loop detected at {location!r}.")
             seen.add(marker)
             if len(history) > 30:
-                raise RuntimeError("More than 30 redirects; stopping.")
+                raise ClientRedirectError("More than 30 redirects; stopping.")
             self._context_stack.close()
             response = self._run(environ, buffered)
         response.history = tuple(history)

@@ -23,8 +23,8 @@ def secure_filename(filename: str) -> str:
     """Reduce a client-supplied file name to a safe, plain ASCII name.
 
     Accents are folded (``é`` → ``e``), path separators and whitespace become
-    ``_``, other characters are dropped, and leading dots and underscores are
-    stripped, so the result can never leave the folder it is joined to.
+    ``_``, other characters are dropped, and dots and underscores are stripped
+    from both ends, so the result can never leave the folder it is joined to.
     Windows device names (``CON``, ``NUL``, ``COM1`` …) get a ``_`` prefix.
 
     The result may be the empty string (for ``"../.."`` or ``"文件"``):
@@ -37,7 +37,7 @@ def secure_filename(filename: str) -> str:
         folded = folded.replace(separator, " ")
     folded = "_".join(folded.split())
     cleaned = "".join(char for char in folded if char in _FILENAME_CHARS)
-    cleaned = cleaned.lstrip("._").rstrip(".")
+    cleaned = cleaned.strip("._")
     if cleaned and cleaned.split(".")[0].upper() in _WINDOWS_DEVICE_NAMES:
         cleaned = "_" + cleaned
     return cleaned

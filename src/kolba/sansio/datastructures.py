@@ -89,13 +89,20 @@ class MultiDict(dict[K, V]):
         iterable of ``(key, value)`` pairs.
     """
 
-    def __init__(
-        self,
-        mapping: MultiDict[K, V]
-        | Mapping[K, V | Iterable[V]]
-        | Iterable[tuple[K, V]]
-        | None = None,
-    ) -> None:
+    @t.overload
+    def __init__(self, mapping: None = None) -> None: ...
+    @t.overload
+    def __init__(self, mapping: MultiDict[K, V]) -> None: ...
+    @t.overload
+    def __init__(self, mapping: Mapping[K, list[V]]) -> None: ...
+    @t.overload
+    def __init__(self, mapping: Mapping[K, tuple[V, ...]]) -> None: ...
+    @t.overload
+    def __init__(self, mapping: Mapping[K, V]) -> None: ...
+    @t.overload
+    def __init__(self, mapping: Iterable[tuple[K, V]]) -> None: ...
+
+    def __init__(self, mapping: t.Any = None) -> None:
         super().__init__()
         if mapping is None:
             return
@@ -607,7 +614,12 @@ class Headers:
         if not isinstance(key, str):
             return False
         lowered = key.lower()
-        return any(name.lower() == lowered for name, _value in self._list)
+        # PERF: a plain loop with an exact-spelling shortcut; checked on every
+        # response for Content-Length.
+        for name, _value in self._list:
+            if name == key or name.lower() == lowered:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._list)
@@ -638,7 +650,18 @@ class Headers:
 
     def to_wsgi_list(self) -> list[tuple[str, str]]:
         """Return the pairs as a list, as WSGI's ``start_response`` wants."""
-        return list(self)
+        return list(self._list)
+
+    @classmethod
+    def _from_checked(cls, pairs: list[tuple[str, str]]) -> Headers:
+        """Wrap pairs that are already validated, without copying.
+
+        PERF: for the response fast path, whose pairs are built by Kolba from
+        constants; never pass values that came from outside.
+        """
+        headers = cls.__new__(cls)
+        headers._list = pairs
+        return headers
 
     def copy(self) -> Headers:
         """Return a mutable copy."""
