@@ -229,9 +229,14 @@ class Kolba(Scaffold):
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """``<root>/instance`` for a module or package next to its source."""
-        _prefix, package_path = find_package(self.import_name)
-        return os.path.join(package_path, "instance")
+        """``instance`` beside the module or package, as in Flask.
+
+        An installed package gets ``<prefix>/var/<name>-instance``.
+        """
+        prefix, package_path = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"

@@ -29,10 +29,10 @@ from . import signals as _signals
 from ._compat import cached_property
 from .exceptions import HTTPException
 from .globals import _cv_app, _cv_request
+from .request import Request
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
-    from .request import Request
     from .sessions import SessionMixin
 
 __all__ = [
@@ -113,7 +113,9 @@ class AppContext:
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run ``teardown_appcontext`` functions, then deactivate the context."""
         try:
-            if len(self._cv_tokens) == 1:
+            if len(self._cv_tokens) == 1 and (
+                self.app.teardown_appcontext_funcs or _signals._connected
+            ):
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_appcontext(exc)
@@ -202,29 +204,37 @@ class RequestContext:
 
     def push(self) -> None:
         """Activate the request (and an app context if needed), then match it."""
-        app_ctx: AppContext | None = None
+        app = self.app
         current = _cv_app.get(None)
-        if current is None or current.app is not self.app:
-            app_ctx = self.app.app_context()
+        app_ctx: AppContext | None = None
+        if current is None or current.app is not app:
+            app_ctx = app.app_context()
             app_ctx.push()
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
-        if self.request.url_rule is None and self.request.routing_exception is None:
-            self.match_request()
+        request = self.request
+        if request.url_rule is None and request.routing_exception is None:
+            try:
+                request.url_rule, request.view_args = app._match(request)
+            except HTTPException as exc:
+                request.routing_exception = exc
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run teardown functions, close the request, deactivate the contexts."""
-        clear_request = len(self._cv_tokens) == 1
+        tokens = self._cv_tokens
+        app = self.app
         try:
-            if clear_request:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                self.app.do_teardown_request(exc)
-                request_close = getattr(self.request, "close", None)
-                if request_close is not None:
-                    request_close()
+            if len(tokens) == 1:
+                # PERF: skip the teardown machinery when nothing listens.
+                if app.teardown_request_funcs or _signals._connected:
+                    if exc is _sentinel:
+                        exc = sys.exc_info()[1]
+                    app.do_teardown_request(exc)
+                request = self.request
+                if "files" in request.__dict__ or type(request).close is not _request_close:
+                    request.close()
         finally:
             ctx = _cv_request.get(None)
-            token, app_ctx = self._cv_tokens.pop()
+            token, app_ctx = tokens.pop()
             _cv_request.reset(token)
             if app_ctx is not None:
                 app_ctx.pop(exc)
@@ -258,6 +268,9 @@ class RequestContext:
             f"<{type(self).__name__} {request.environ.get('PATH_INFO', '')!r} "
             f"[{request.method}] of {self.app.name}>"
         )
+
+
+_request_close = Request.close
 
 
 def has_app_context() -> bool:

@@ -126,6 +126,14 @@ class Request:
         self.shallow = shallow
         if populate_request and not shallow:
             environ["kolba.request"] = self
+        # PERF: every request is routed, so method and path are always read;
+        # storing them now (they shadow the lazy properties below) saves a
+        # Python-level descriptor call each. A non-ASCII path is left to the
+        # lazy property, which may raise 400 inside the pipeline's handling.
+        self.method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        raw = environ.get("PATH_INFO") or "/"
+        if raw.isascii():
+            self.path = raw if raw[0] == "/" else "/" + raw
 
     def __repr__(self) -> str:
         try:

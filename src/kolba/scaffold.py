@@ -321,9 +321,54 @@ def _endpoint_from_view_func(view_func: t.Callable[..., t.Any]) -> str:
 
 
 def find_package(import_name: str) -> tuple[str | None, str]:
-    """Find the installation prefix and the folder of a package."""
-    root = os.path.dirname(os.path.abspath(get_root_path(import_name)))
-    return None, root
+    """Find the installation prefix and the folder of a package.
+
+    The folder is the ``sys.path`` entry the top-level package or module is
+    imported from (the working directory when it cannot be found). The prefix
+    is ``sys.prefix`` or a virtualenv's root when the package is installed
+    there, else ``None``. Same results as Flask's ``find_package``.
+    """
+    import importlib.util
+
+    top = import_name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or top == "__main__":
+        package_path = os.getcwd()
+    elif spec.submodule_search_locations:
+        if spec.origin is None or spec.origin == "namespace":
+            locations = list(spec.submodule_search_locations)
+            location = locations[0]
+            sub = None
+            if "." in import_name:
+                try:
+                    sub = importlib.util.find_spec(import_name)
+                except (ImportError, ValueError):
+                    sub = None
+            if sub is not None and sub.submodule_search_locations:
+                inner = pathlib.Path(os.path.commonpath(sub.submodule_search_locations))
+                location = next(
+                    (loc for loc in locations if inner.is_relative_to(loc)), location
+                )
+            package_path = os.path.dirname(location)
+        else:
+            package_path = os.path.dirname(os.path.dirname(spec.origin))
+    else:
+        package_path = os.path.dirname(t.cast(str, spec.origin))
+    py_prefix = os.path.abspath(sys.prefix)
+    if pathlib.PurePath(package_path).is_relative_to(py_prefix):
+        return py_prefix, package_path
+    site_parent, site_folder = os.path.split(package_path)
+    if site_folder.lower() == "site-packages":
+        parent, folder = os.path.split(site_parent)
+        if folder.lower() == "lib":
+            return parent, package_path
+        if os.path.basename(parent).lower() == "lib":
+            return os.path.dirname(parent), package_path
+        return site_parent, package_path
+    return None, package_path
 
 
 def get_root_path(import_name: str) -> str:

@@ -19,6 +19,7 @@ from urllib.parse import unquote_to_bytes, urlencode, urljoin, urlsplit
 from click.testing import CliRunner, Result
 
 from .response import Response
+from .sansio.cookies import _quote_value, _unslash
 from .sansio.datastructures import FileStorage, Headers, MultiDict
 from .sansio.http import parse_date
 from .sansio.multipart import encode_multipart
@@ -216,7 +217,9 @@ class EnvironBuilder:
         if self.content_type is not None:
             environ["CONTENT_TYPE"] = self.content_type
         from_headers: set[str] = set()
-        for key, value in self.headers.items():
+        for key, text in self.headers.items():
+            # A server hands header bytes over as latin-1 text (PEP 3333).
+            value = _wsgi_str(text)
             name = key.upper().replace("-", "_")
             if name == "CONTENT_TYPE":
                 environ["CONTENT_TYPE"] = value
@@ -388,7 +391,7 @@ def _parse_set_cookie(header: str, default_host: str) -> Cookie | None:
         return None
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        value = _unslash(value[1:-1])
     attrs: dict[str, str] = {}
     for part in parts[1:]:
         key, _, val = part.partition("=")
@@ -498,7 +501,8 @@ class KolbaClient:
             if cookie.secure and not secure and host.partition(":")[0] not in ("localhost", "127.0.0.1"):
                 continue
             if cookie._matches(host, path):
-                values.append(f"{cookie.key}={cookie.value}")
+                # Values are kept decoded; quote them as dump_cookie would.
+                values.append(f"{cookie.key}={_quote_value(cookie.value)}")
         if values:
             existing = environ.get("HTTP_COOKIE")
             joined = "; ".join(values)

@@ -350,15 +350,17 @@ def test_mime_accept_ignores_params_for_matching() -> None:
     assert a.best_match(["text/html"]) == "text/html"
 
 
-def test_accept_absent_or_empty_accepts_anything() -> None:
+def test_accept_absent_or_empty_matches_nothing_like_werkzeug() -> None:
     for value in (None, "", "  "):
         a = parse_accept_header(value, MIMEAccept)
         assert not a.provided
-        assert a.best_match(["text/html", "application/json"]) == "text/html"
-        assert a.best_match([], default="x") == "x"
-        assert a.quality("image/png") == 1
-        assert "text/html" in a  # type: ignore[comparison-overlap]
+        assert a.best_match(["text/html", "application/json"]) is None
+        assert a.best_match(["text/html"], default="x") == "x"
+        assert a.quality("image/png") == 0
+        assert "text/html" not in a  # type: ignore[comparison-overlap]
+        assert not a.accept_html and not a.accept_json
         assert a.best is None
+    assert parse_accept_header(None, LanguageAccept).best_match(["en"]) is None
 
 
 def test_accept_drops_invalid_qualities() -> None:
@@ -391,6 +393,8 @@ def test_charset_accept_aliases() -> None:
         ("text/*;q=0.9, text/html;q=0.1, */*;q=0.5", ["text/html", "image/png"]),
         ("application/json", ["text/html", "application/json"]),
         ("*/*", ["text/html", "application/json"]),
+        ("", ["text/html"]),
+        ("image/png;q=0", ["image/png"]),
     ],
 )
 def test_mime_best_match_agrees_with_werkzeug(header: str, offers: list[str]) -> None:
@@ -401,6 +405,23 @@ def test_mime_best_match_agrees_with_werkzeug(header: str, offers: list[str]) ->
     theirs = wparse(header, WMIMEAccept)
     assert ours.best_match(offers) == theirs.best_match(offers)
     assert list(ours) == list(theirs)
+    assert [type(q) for _v, q in ours] == [type(q) for _v, q in theirs]
+    assert (ours.accept_html, ours.accept_json) == (
+        theirs.accept_html,
+        theirs.accept_json,
+    )
+
+
+@pytest.mark.parametrize(
+    "header", ["de-DE,de;q=0.9,en;q=0.5", "en-US", "fr-CA, fr;q=0.8", "", "*"]
+)
+def test_language_best_match_agrees_with_werkzeug(header: str) -> None:
+    from werkzeug.datastructures import LanguageAccept as WLanguageAccept
+    from werkzeug.http import parse_accept_header as wparse
+
+    offers = ["en", "de", "fr"]
+    ours = parse_accept_header(header, LanguageAccept)
+    assert ours.best_match(offers) == wparse(header, WLanguageAccept).best_match(offers)
 
 
 # -- Authorization, Range, ETags, UserAgent

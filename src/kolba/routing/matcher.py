@@ -148,6 +148,17 @@ class _Search:
         self, node: Node, parts: t.Sequence[str], i: int, values: tuple[str, ...]
     ) -> Match | None:
         end = len(parts)
+        # PERF: while a node has no dynamic edges there is nothing to back
+        # track to, so descend through static children in a loop instead of
+        # recursing (the domain, the leading "" and static prefixes).
+        while i < end and not node.dynamic:
+            child = node.static.get(parts[i])
+            if child is None:
+                if parts[i] == "" and i == end - 1:
+                    break  # "/about/" may still match a non-strict "/about"
+                return None
+            node = child
+            i += 1
         if i == end:
             return self.at_end(node, values)
         part = parts[i]
@@ -157,6 +168,12 @@ class _Search:
             if found is not None:
                 return found
         for edge, child in node.dynamic:
+            if edge.digits_segment:
+                if part.isdecimal():
+                    found = self.walk(child, parts, i + 1, (*values, part))
+                    if found is not None:
+                        return found
+                continue
             if edge.any_segment:
                 # PERF: "[^/]+" on a single segment is just "non-empty".
                 if part:

@@ -121,6 +121,7 @@ class Part:
         "final",
         "suffixed",
         "any_segment",
+        "digits_segment",
         "weight",
         "key",
     )
@@ -143,6 +144,14 @@ class Part:
         self.suffixed = suffixed
         self.weight = weight
         self.any_segment = any_segment
+        # PERF: "<int:x>" alone in a segment is the regex \d+, which is
+        # exactly str.isdecimal(); skip the regex engine for it.
+        self.digits_segment = (
+            not static
+            and not final
+            and len(names) == 1
+            and content == f"(?P<{names[0]}>\\d+)\\Z"
+        )
         self.pattern: re.Pattern[str] | None = None
         self.plain_groups = False
         if not static:

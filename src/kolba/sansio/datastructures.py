@@ -1043,8 +1043,9 @@ class Accept(list[tuple[str, float]]):
 
     The list is ordered most specific first, then by quality (highest first),
     then as sent, so the first range matching a value gives its quality
-    (RFC 9110 §12.5.1). When the header was absent or empty
-    (:attr:`provided` is false) every value is acceptable with quality 1.
+    (RFC 9110 §12.5.1). When the header was absent or empty the list is
+    empty and :attr:`provided` is false; as in Werkzeug, nothing matches
+    then, and :meth:`best_match` answers its default.
 
     :param values: ``(value, quality)`` pairs, or ``None`` for "not sent".
     """
@@ -1088,8 +1089,6 @@ class Accept(list[tuple[str, float]]):
 
     def quality(self, key: str) -> float:
         """Return the quality the client gives ``key`` (0 if not acceptable)."""
-        if not self.provided:
-            return 1
         for item, quality in self:
             if self._value_matches(key, item):
                 return quality
@@ -1099,8 +1098,6 @@ class Accept(list[tuple[str, float]]):
         return isinstance(value, str) and self._accepts(value)
 
     def _accepts(self, value: str) -> bool:
-        if not self.provided:
-            return True
         return any(self._value_matches(value, item) for item, _quality in self)
 
     def __repr__(self) -> str:
@@ -1155,8 +1152,6 @@ class Accept(list[tuple[str, float]]):
         :param default: returned when nothing is acceptable.
         """
         candidates = list(matches)
-        if not self.provided:
-            return candidates[0] if candidates else default
         best: str | None = default
         best_rank: tuple[float, tuple[bool, ...]] = (0, ())
         for candidate in candidates:
@@ -1245,8 +1240,6 @@ class LanguageAccept(Accept):
         found = super().best_match(candidates)
         if found is not None:
             return found
-        if not self.provided:
-            return default
         # Compare primary subtags: "en-US" and "en" both become "en".
         primary = Accept(
             [(_normalize_language(item).partition("-")[0], q) for item, q in self]

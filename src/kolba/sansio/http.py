@@ -302,8 +302,9 @@ def parse_accept_header(value: str | None, cls: type[Accept] | None = None) -> A
     """Parse an ``Accept*`` header into an :class:`Accept` (or ``cls``).
 
     Items with an invalid quality (not a number from 0 to 1) are dropped.
-    An absent or empty header gives an instance whose ``provided`` is false,
-    which accepts everything.
+    An absent or empty header gives an empty instance whose ``provided`` is
+    false; like Werkzeug's, it matches nothing (``best_match`` gives the
+    default), so an app can tell "not sent" apart and choose its own default.
 
     :param value: the header value.
     :param cls: the class to return, such as ``MIMEAccept``.
@@ -317,7 +318,8 @@ def parse_accept_header(value: str | None, cls: type[Accept] | None = None) -> A
         if not item:
             continue
         quality_text = options.pop("q", None)
-        quality = 1.0
+        # An int 1, as Werkzeug does, so JSON shows 1 rather than 1.0.
+        quality: float = 1
         if quality_text is not None:
             try:
                 quality = float(quality_text)
@@ -329,7 +331,6 @@ def parse_accept_header(value: str | None, cls: type[Accept] | None = None) -> A
             item = dump_options_header(item, options)
         items.append((item, quality))
     result = klass(items)
-    # A header with only invalid items was still sent: nothing is acceptable.
     result.provided = True
     return result
 
