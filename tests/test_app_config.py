@@ -162,7 +162,9 @@ def test_instance_path_default_beside_module_or_package(
     assert Kolba(name).instance_path == str(importable / "instance")
 
 
-@pytest.mark.parametrize("name", ["kolba_cfg_module", "kolba_cfg_pkg", "not_importable_x"])
+@pytest.mark.parametrize(
+    "name", ["kolba_cfg_module", "kolba_cfg_pkg", "not_importable_x"]
+)
 def test_instance_path_default_matches_flask(importable: Path, name: str) -> None:
     assert Kolba(name).instance_path == flask.Flask(name).instance_path
 

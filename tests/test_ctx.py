@@ -36,7 +36,9 @@ def test_current_app_in_view(app: Kolba, client: KolbaClient) -> None:
 def test_request_proxy_in_view(app: Kolba, client: KolbaClient) -> None:
     @app.route("/echo", methods=["POST"])
     def echo() -> str:
-        return f"{request.method} {request.path} {request.args['q']} {request.form['f']}"
+        return (
+            f"{request.method} {request.path} {request.args['q']} {request.form['f']}"
+        )
 
     rv = client.post("/echo?q=1", data={"f": "2"})
     assert rv.text == "POST /echo 1 2"
@@ -179,14 +181,20 @@ def test_asyncio_tasks_with_copied_contexts_are_isolated(app: Kolba) -> None:
     async def main() -> list[str]:
         a, b = asyncio.Event(), asyncio.Event()
         ctx_a, ctx_b = contextvars.copy_context(), contextvars.copy_context()
-        task_a = asyncio.get_running_loop().create_task(handle("/a", a, b), context=ctx_a)
-        task_b = asyncio.get_running_loop().create_task(handle("/b", b, a), context=ctx_b)
+        task_a = asyncio.get_running_loop().create_task(
+            handle("/a", a, b), context=ctx_a
+        )
+        task_b = asyncio.get_running_loop().create_task(
+            handle("/b", b, a), context=ctx_b
+        )
         return list(await asyncio.gather(task_a, task_b))
 
     assert asyncio.run(main()) == ["/a", "/b"]
 
 
-def test_copy_current_request_context_in_thread(app: Kolba, client: KolbaClient) -> None:
+def test_copy_current_request_context_in_thread(
+    app: Kolba, client: KolbaClient
+) -> None:
     seen: list[str] = []
 
     @app.route("/")
@@ -243,7 +251,7 @@ def test_after_this_request_outside_request_raises() -> None:
         after_this_request(lambda r: r)
 
 
-# -- g lifetime -------------------------------------------------------------------------
+# -- g lifetime ------------------------------------------------------------------------
 
 
 def test_g_is_fresh_per_request(app: Kolba, client: KolbaClient) -> None:
@@ -276,7 +284,7 @@ def test_g_helpers(app: Kolba) -> None:
             g.nothing  # noqa: B018
 
 
-# -- session ------------------------------------------------------------------------------
+# -- session ---------------------------------------------------------------------------
 
 
 def _session_app(app: Kolba) -> None:
@@ -311,14 +319,18 @@ def test_session_unmodified_sets_no_cookie(app: Kolba, client: KolbaClient) -> N
     assert "Set-Cookie" not in client.get("/get").headers
 
 
-def test_session_without_secret_key_raises_on_write(app: Kolba, client: KolbaClient) -> None:
+def test_session_without_secret_key_raises_on_write(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.secret_key = None
     _session_app(app)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         client.get("/set/apple")
 
 
-def test_session_without_secret_key_reads_empty(app: Kolba, client: KolbaClient) -> None:
+def test_session_without_secret_key_reads_empty(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.secret_key = None
     _session_app(app)
     assert client.get("/get").text == "<none>"
@@ -335,7 +347,9 @@ def test_session_tampered_cookie_is_empty(app: Kolba, client: KolbaClient) -> No
     assert client.get("/get").text == "<none>"
 
 
-def test_session_signed_with_other_key_is_empty(app: Kolba, client: KolbaClient) -> None:
+def test_session_signed_with_other_key_is_empty(
+    app: Kolba, client: KolbaClient
+) -> None:
     _session_app(app)
     client.get("/set/apple")
     app.secret_key = "another key"

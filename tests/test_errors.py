@@ -168,10 +168,41 @@ def test_errorhandler_for_custom_http_exception_subclass(
     assert rv.text == "Pay up."
 
 
-# -- exception classes ------------------------------------------------------------------
+# -- exception classes -----------------------------------------------------------------
 
-_CODES = [400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416,
-          417, 418, 421, 422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505]
+_CODES = [
+    400,
+    401,
+    403,
+    404,
+    405,
+    406,
+    408,
+    409,
+    410,
+    411,
+    412,
+    413,
+    414,
+    415,
+    416,
+    417,
+    418,
+    421,
+    422,
+    423,
+    424,
+    428,
+    429,
+    431,
+    451,
+    500,
+    501,
+    502,
+    503,
+    504,
+    505,
+]
 
 
 @pytest.mark.parametrize("code", _CODES)
@@ -195,7 +226,7 @@ def test_abort_unknown_code_raises_lookup_error(app: Kolba) -> None:
         abort(299)
 
 
-# -- error pages ---------------------------------------------------------------------------
+# -- error pages -----------------------------------------------------------------------
 
 
 def test_error_page_is_html_by_default(client: KolbaClient) -> None:
@@ -236,7 +267,11 @@ def test_error_page_json_for_abort_description(app: Kolba, client: KolbaClient) 
         abort(409, "Already exists.")
 
     rv = client.get("/", headers={"Accept": "application/json"})
-    assert rv.json == {"code": 409, "name": "Conflict", "description": "Already exists."}
+    assert rv.json == {
+        "code": 409,
+        "name": "Conflict",
+        "description": "Already exists.",
+    }
 
 
 def test_405_page_has_allow_header(app: Kolba, client: KolbaClient) -> None:
@@ -246,7 +281,7 @@ def test_405_page_has_allow_header(app: Kolba, client: KolbaClient) -> None:
     assert set(rv.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
 
 
-# -- unhandled errors --------------------------------------------------------------------
+# -- unhandled errors ------------------------------------------------------------------
 
 
 def _failing_app(app: Kolba) -> None:
@@ -274,7 +309,9 @@ def test_unhandled_error_is_generic_500_in_production(
     assert "ValueError" not in rv.text
 
 
-def test_unhandled_error_json_500_in_production(app: Kolba, client: KolbaClient) -> None:
+def test_unhandled_error_json_500_in_production(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.testing = False
     _failing_app(app)
     rv = client.get("/", headers={"Accept": "application/json"})
@@ -291,7 +328,9 @@ def test_propagate_exceptions_false_overrides_testing(
     assert client.get("/").status_code == 500
 
 
-def test_propagate_exceptions_true_in_production(app: Kolba, client: KolbaClient) -> None:
+def test_propagate_exceptions_true_in_production(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.testing = False
     app.config["PROPAGATE_EXCEPTIONS"] = True
     _failing_app(app)
@@ -380,7 +419,9 @@ def test_trap_http_exceptions_raises(app: Kolba, client: KolbaClient) -> None:
         client.get("/missing")
 
 
-def test_bad_request_key_error_shows_key_in_debug(app: Kolba, client: KolbaClient) -> None:
+def test_bad_request_key_error_shows_key_in_debug(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.testing = False
     app.config["TRAP_BAD_REQUEST_ERRORS"] = False
     app.debug = True

@@ -246,13 +246,14 @@ def test_all_teardown_appcontext_functions_run_even_if_one_raises(
         ran.append("broken")
         raise RuntimeError("teardown failed")
 
-    with pytest.raises(RuntimeError, match="teardown failed"):
-        with app.app_context():
-            pass
+    with pytest.raises(RuntimeError, match="teardown failed"), app.app_context():
+        pass
     assert ran == ["broken", "first"]
 
 
-def test_teardown_request_runs_in_reverse_order(app: Kolba, client: KolbaClient) -> None:
+def test_teardown_request_runs_in_reverse_order(
+    app: Kolba, client: KolbaClient
+) -> None:
     ran: list[int] = []
     app.teardown_request(lambda exc: ran.append(1))
     app.teardown_request(lambda exc: ran.append(2))

@@ -107,7 +107,7 @@ def test_default_limits_are_at_least_as_safe_as_flask(app: Kolba) -> None:
     assert app.config["MAX_FORM_PARTS"] <= 1000
 
 
-# -- JSON ---------------------------------------------------------------------------------
+# -- JSON ----------------------------------------------------------------------
 
 
 def test_malformed_json_is_400_with_message(hclient: KolbaClient) -> None:
@@ -133,7 +133,8 @@ def test_json_nested_100k_deep_is_400(hclient: KolbaClient) -> None:
 
 def test_json_nested_objects_100k_deep_is_400(hclient: KolbaClient) -> None:
     rv = hclient.post(
-        "/json", data=b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+        "/json",
+        data=b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
         content_type="application/json",
     )
     assert rv.status_code == 400
@@ -146,7 +147,7 @@ def test_json_on_wrong_content_type_is_415(hclient: KolbaClient) -> None:
     assert_clean(rv)
 
 
-# -- body size limits -----------------------------------------------------------------------
+# -- body size limits ----------------------------------------------------------
 
 
 def test_declared_content_length_over_limit_is_413(
@@ -206,9 +207,7 @@ def test_chunked_form_body_over_limit_is_413(
 
 
 def test_default_max_content_length_applies(hclient: KolbaClient) -> None:
-    rv = hclient.post(
-        "/data", input_stream=io.BytesIO(b""), content_length=10**12
-    )
+    rv = hclient.post("/data", input_stream=io.BytesIO(b""), content_length=10**12)
     assert rv.status_code == 413
     assert_clean(rv)
 
@@ -270,7 +269,7 @@ def test_form_parts_at_limit_is_accepted(
     assert rv.status_code == 200
 
 
-# -- methods ----------------------------------------------------------------------------------
+# -- methods -------------------------------------------------------------------
 
 
 def test_unknown_method_is_405_with_allow(hclient: KolbaClient) -> None:
@@ -280,22 +279,33 @@ def test_unknown_method_is_405_with_allow(hclient: KolbaClient) -> None:
     assert_clean(rv)
 
 
+def test_crlf_without_space_in_redirect_target_is_encoded(
+    hostile_app: Kolba, hclient: KolbaClient
+) -> None:
+    @hostile_app.route("/redirect2")
+    def redirect2() -> t.Any:
+        return redirect("/a\r\nX-Evil:1\x00")
+
+    rv = hclient.get("/redirect2")
+    assert rv.status_code == 302
+    assert rv.headers["Location"] == "/a%0D%0AX-Evil:1%00"
+    assert "X-Evil" not in rv.headers
+
+
 def test_garbage_method_is_4xx(hclient: KolbaClient) -> None:
     rv = hclient.open("/args", method="G E\tT")
     assert 400 <= rv.status_code < 500
     assert_clean(rv)
 
 
-# -- percent-encoding ------------------------------------------------------------------------
+# -- percent-encoding ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("raw", ["%zz", "a%", "%", "%2", "100%25%zz"])
 def test_bad_percent_encoding_in_path_kept_literally(
     hclient: KolbaClient, raw: str
 ) -> None:
-    rv = hclient.get(
-        "/", environ_overrides={"PATH_INFO": f"/path/{raw}"}
-    )
+    rv = hclient.get(f"/path/{raw}")
     assert rv.status_code == 200
     expected = raw.replace("%25", "%")
     assert rv.text == f"/path/{expected}"
@@ -317,7 +327,7 @@ def test_bad_percent_encoding_in_form_kept_literally(hclient: KolbaClient) -> No
     assert rv.json == {"form": {"q": ["%zz"], "r": ["a%"]}, "files": []}
 
 
-# -- invalid UTF-8 -------------------------------------------------------------------------------
+# -- invalid UTF-8 -------------------------------------------------------------
 
 
 def test_percent_ff_in_path(hclient: KolbaClient) -> None:
@@ -365,18 +375,20 @@ def test_invalid_utf8_in_urlencoded_form(hclient: KolbaClient) -> None:
 
 def test_invalid_utf8_in_multipart_field(hclient: KolbaClient) -> None:
     body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\n\xff\xfe\r\n--b--\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="q"\r\n\r\n\xff\xfe\r\n--b--\r\n'
     )
-    rv = hclient.post("/form", data=body, content_type="multipart/form-data; boundary=b")
+    rv = hclient.post(
+        "/form", data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert rv.status_code in (200, 400)
     assert_clean(rv)
 
 
 def test_invalid_utf8_in_multipart_field_name(hclient: KolbaClient) -> None:
-    body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"\xff\"\r\n\r\nv\r\n--b--\r\n"
+    body = b'--b\r\nContent-Disposition: form-data; name="\xff"\r\n\r\nv\r\n--b--\r\n'
+    rv = hclient.post(
+        "/form", data=body, content_type="multipart/form-data; boundary=b"
     )
-    rv = hclient.post("/form", data=body, content_type="multipart/form-data; boundary=b")
     assert rv.status_code in (200, 400)
     assert_clean(rv)
 
@@ -399,14 +411,14 @@ def test_invalid_utf8_in_request_body_as_text(
 ) -> None:
     @hostile_app.route("/text", methods=["POST"])
     def text() -> str:
-        return request.get_data(as_text=True)
+        return str(request.get_data(as_text=True))
 
     rv = hclient.post("/text", data=b"\xff\xfe")
     assert rv.status_code in (200, 400)
     assert_clean(rv)
 
 
-# -- multipart ----------------------------------------------------------------------------------
+# -- multipart -----------------------------------------------------------------
 
 
 def test_multipart_without_boundary_is_400(hclient: KolbaClient) -> None:
@@ -416,8 +428,10 @@ def test_multipart_without_boundary_is_400(hclient: KolbaClient) -> None:
 
 
 def test_multipart_truncated_is_400(hclient: KolbaClient) -> None:
-    body = b"--b\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\nunfinished"
-    rv = hclient.post("/form", data=body, content_type="multipart/form-data; boundary=b")
+    body = b'--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nunfinished'
+    rv = hclient.post(
+        "/form", data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert rv.status_code == 400
     assert_clean(rv)
 
@@ -433,8 +447,10 @@ def test_multipart_garbage_is_400(hclient: KolbaClient) -> None:
 
 
 def test_multipart_part_without_headers_end_is_400(hclient: KolbaClient) -> None:
-    body = b"--b\r\nContent-Disposition: form-data; name=\"q\"" + b"x" * 10_000
-    rv = hclient.post("/form", data=body, content_type="multipart/form-data; boundary=b")
+    body = b'--b\r\nContent-Disposition: form-data; name="q"' + b"x" * 10_000
+    rv = hclient.post(
+        "/form", data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert 400 <= rv.status_code < 500
     assert_clean(rv)
 
@@ -450,7 +466,7 @@ def test_multipart_huge_boundary_is_4xx(hclient: KolbaClient) -> None:
     assert_clean(rv)
 
 
-# -- headers --------------------------------------------------------------------------------------
+# -- headers -------------------------------------------------------------------
 
 
 def test_huge_header_value(hclient: KolbaClient) -> None:
@@ -544,7 +560,7 @@ def test_malformed_conditional_headers(
     assert_clean(rv)
 
 
-# -- output safety -------------------------------------------------------------------------------
+# -- output safety -------------------------------------------------------------
 
 
 def test_crlf_in_redirect_target_never_reaches_headers(hclient: KolbaClient) -> None:
@@ -576,7 +592,7 @@ def test_405_page_does_not_reflect_method(hclient: KolbaClient) -> None:
     assert "<SCRIPT>" not in rv.text
 
 
-# -- a view crash in production ---------------------------------------------------------------------
+# -- a view crash in production ------------------------------------------------
 
 
 def test_view_crash_in_production_is_generic_500(app: Kolba) -> None:
@@ -604,3 +620,98 @@ def test_view_crash_in_production_is_generic_500(app: Kolba) -> None:
 def assert_clean_500(rv: TestResponse) -> None:
     assert "Traceback" not in rv.text
     assert "RuntimeError" not in rv.text
+
+
+# -- more edge cases -----------------------------------------------------------
+
+
+def test_body_shorter_than_content_length_is_4xx(hclient: KolbaClient) -> None:
+    rv = hclient.post("/data", input_stream=io.BytesIO(b"abc"), content_length=100)
+    assert 400 <= rv.status_code < 500
+    assert_clean(rv)
+
+
+def test_form_shorter_than_content_length_is_4xx(hclient: KolbaClient) -> None:
+    rv = hclient.post(
+        "/form",
+        input_stream=io.BytesIO(b"a=1&b="),
+        content_length=100,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert 400 <= rv.status_code < 500
+    assert_clean(rv)
+
+
+def test_many_query_parameters(hclient: KolbaClient) -> None:
+    rv = hclient.get("/args", query_string="a=1&" * 100_000)
+    assert_clean(rv)
+
+
+def test_json_huge_integer_is_400(hclient: KolbaClient) -> None:
+    rv = hclient.post("/json", data=b"1" * 100_000, content_type="application/json")
+    assert rv.status_code == 400
+    assert_clean(rv)
+
+
+@pytest.mark.parametrize("host", ["example.com:abc", "example.com:", "[::1", ":80"])
+def test_odd_host_ports_are_not_500(hclient: KolbaClient, host: str) -> None:
+    rv = hclient.get("/url", environ_overrides={"HTTP_HOST": host})
+    assert_clean(rv)
+
+
+def test_slash_redirect_never_puts_crlf_in_location(
+    hostile_app: Kolba, hclient: KolbaClient
+) -> None:
+    @hostile_app.route("/d/<name>/")
+    def d(name: str) -> str:
+        return name
+
+    rv = hclient.get(
+        "/",
+        environ_overrides={
+            "PATH_INFO": "/d/x\r\nX-Evil: 1",
+            "QUERY_STRING": "q=\r\nX-Evil2: 1",
+        },
+    )
+    assert rv.status_code == 308
+    location = rv.headers["Location"]
+    assert "\r" not in location and "\n" not in location
+    assert "X-Evil" not in rv.headers and "X-Evil2" not in rv.headers
+    assert_clean(rv)
+
+
+def test_null_byte_in_path_and_query(hclient: KolbaClient) -> None:
+    rv = hclient.get("/path/a%00b", query_string="q=%00")
+    assert_clean(rv)
+    rv = hclient.get("/args", query_string="q=%00")
+    assert rv.json == {"args": {"q": ["\x00"]}}
+
+
+def test_multipart_file_over_max_content_length_chunked_is_413(
+    hostile_app: Kolba, hclient: KolbaClient
+) -> None:
+    hostile_app.config["MAX_CONTENT_LENGTH"] = 1000
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n\r\n'
+        + b"x" * 5000
+        + b"\r\n--b--\r\n"
+    )
+    rv = hclient.post(
+        "/form",
+        input_stream=io.BytesIO(body),
+        content_type="multipart/form-data; boundary=b",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert rv.status_code == 413
+    assert_clean(rv)
+
+
+def test_error_page_json_for_json_clients(hclient: KolbaClient) -> None:
+    rv = hclient.post(
+        "/json",
+        data=b"{bad",
+        content_type="application/json",
+        headers={"Accept": "application/json"},
+    )
+    assert rv.status_code == 400
+    assert_clean(rv)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import typing as t
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,9 @@ def test_method(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
     assert client.patch("/").text == "PATCH"
 
 
-def test_scheme_http_and_https(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
+def test_scheme_http_and_https(
+    echo: t.Callable[[Echo], None], client: KolbaClient
+) -> None:
     echo(lambda: f"{request.scheme} {request.is_secure}")
     assert client.get("/", base_url="https://example.com/").text == "https True"
     assert client.get("/").text == "http False"
@@ -51,7 +53,9 @@ def test_scheme_http_and_https(echo: t.Callable[[Echo], None], client: KolbaClie
 def test_host(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
     echo(lambda: request.host)
     assert client.get("/", base_url=BASE).text == "example.com"
-    assert client.get("/", base_url="http://example.com:8080/").text == "example.com:8080"
+    assert (
+        client.get("/", base_url="http://example.com:8080/").text == "example.com:8080"
+    )
 
 
 def test_host_drops_default_port(
@@ -122,7 +126,9 @@ def test_args_get(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
     assert client.get("/").text == "none"
 
 
-def test_args_get_with_type(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
+def test_args_get_with_type(
+    echo: t.Callable[[Echo], None], client: KolbaClient
+) -> None:
     echo(lambda: repr(request.args.get("n", default=-1, type=int)))
     assert client.get("/?n=5").text == "5"
 
@@ -135,12 +141,22 @@ def test_args_get_with_type_bad_value_gives_default(
 
 
 def test_args_getlist(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
-    echo(lambda: {"a": request.args.getlist("a"), "n": request.args.getlist("n", type=int)})
+    echo(
+        lambda: {
+            "a": request.args.getlist("a"),
+            "n": request.args.getlist("n", type=int),
+        }
+    )
     assert client.get("/?a=1&a=2&n=3&n=x").json == {"a": ["1", "2"], "n": [3]}
 
 
 def test_args_to_dict(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
-    echo(lambda: {"flat": request.args.to_dict(), "all": request.args.to_dict(flat=False)})
+    echo(
+        lambda: {
+            "flat": request.args.to_dict(),
+            "all": request.args.to_dict(flat=False),
+        }
+    )
     assert client.get("/?a=1&a=2&b=3").json == {
         "flat": {"a": "1", "b": "3"},
         "all": {"a": ["1", "2"], "b": ["3"]},
@@ -165,14 +181,14 @@ def test_args_missing_key_is_400(
 def test_args_is_immutable(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
     def view() -> str:
         with pytest.raises(TypeError):
-            request.args["x"] = "1"  # type: ignore[index]
+            request.args["x"] = "1"
         return "ok"
 
     echo(view)
     assert client.get("/?x=0").text == "ok"
 
 
-# -- form and files ---------------------------------------------------------------------
+# -- form and files ------------------------------------------------------------
 
 
 def test_form_urlencoded(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
@@ -186,13 +202,16 @@ def test_form_multipart_fields(
 ) -> None:
     echo(lambda: request.form.to_dict())
     rv = client.post(
-        "/", data={"a": "1", "f": (io.BytesIO(b"x"), "f.txt")},
+        "/",
+        data={"a": "1", "f": (io.BytesIO(b"x"), "f.txt")},
         content_type="multipart/form-data",
     )
     assert rv.json == {"a": "1"}
 
 
-def test_files_file_storage(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
+def test_files_file_storage(
+    echo: t.Callable[[Echo], None], client: KolbaClient
+) -> None:
     def view() -> dict[str, t.Any]:
         f = request.files["upload"]
         return {
@@ -232,9 +251,7 @@ def test_files_save_to_tmp_path(
         return name
 
     echo(view)
-    rv = client.post(
-        "/", data={"upload": (io.BytesIO(b"saved!"), "../../etc/passwd")}
-    )
+    rv = client.post("/", data={"upload": (io.BytesIO(b"saved!"), "../../etc/passwd")})
     assert rv.text == "etc_passwd"
     assert (tmp_path / "etc_passwd").read_bytes() == b"saved!"
 
@@ -304,7 +321,9 @@ def test_get_json_silent_on_non_json_returns_none(
     assert rv.json == {"got": None}
 
 
-def test_get_json_is_cached(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
+def test_get_json_is_cached(
+    echo: t.Callable[[Echo], None], client: KolbaClient
+) -> None:
     echo(lambda: str(request.get_json() is request.get_json()))
     assert client.post("/", json={"a": 1}).text == "True"
 
@@ -350,7 +369,7 @@ def test_is_json_plus_json_suffix(
     assert rv.json == {"is_json": True, "json": {"x": 1}}
 
 
-# -- raw body ----------------------------------------------------------------------------
+# -- raw body ------------------------------------------------------------------
 
 
 def test_data(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
@@ -415,7 +434,7 @@ def test_content_length_absent_is_none(
     assert client.get("/").text == "None"
 
 
-# -- headers, cookies, client -------------------------------------------------------------
+# -- headers, cookies, client --------------------------------------------------
 
 
 def test_headers_case_insensitive(
@@ -444,7 +463,9 @@ def test_headers_missing_key_is_400(
 def test_headers_content_type_and_length_visible(
     echo: t.Callable[[Echo], None], client: KolbaClient
 ) -> None:
-    echo(lambda: f"{request.headers['Content-Type']} {request.headers['Content-Length']}")
+    echo(
+        lambda: f"{request.headers['Content-Type']} {request.headers['Content-Length']}"
+    )
     rv = client.post("/", data=b"abc", content_type="text/plain")
     assert rv.text == "text/plain 3"
 
@@ -515,7 +536,7 @@ def test_user_agent(echo: t.Callable[[Echo], None], client: KolbaClient) -> None
     assert rv.text == "Mozilla/5.0 test"
 
 
-# -- routing results ---------------------------------------------------------------------
+# -- routing results -----------------------------------------------------------
 
 
 def test_endpoint_view_args_blueprint(app: Kolba, client: KolbaClient) -> None:
@@ -544,10 +565,12 @@ def test_endpoint_is_none_on_404(app: Kolba, client: KolbaClient) -> None:
     assert client.get("/missing").text == "endpoint=None"
 
 
-# -- auth and conditional headers --------------------------------------------------------
+# -- auth and conditional headers ----------------------------------------------
 
 
-def test_authorization_basic(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
+def test_authorization_basic(
+    echo: t.Callable[[Echo], None], client: KolbaClient
+) -> None:
     def view() -> dict[str, t.Any]:
         auth = request.authorization
         assert auth is not None
@@ -601,7 +624,7 @@ def test_if_none_match(echo: t.Callable[[Echo], None], client: KolbaClient) -> N
 def test_if_modified_since(echo: t.Callable[[Echo], None], client: KolbaClient) -> None:
     def view() -> str:
         value = request.if_modified_since
-        assert value == datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc)
+        assert value == datetime(2015, 10, 21, 7, 28, tzinfo=UTC)
         return "ok"
 
     echo(view)
@@ -661,7 +684,7 @@ def test_accept_best_match_without_header_is_none_like_flask(
     assert client.get("/").text == "None"
 
 
-# -- limits on the request object ----------------------------------------------------------
+# -- limits on the request object ----------------------------------------------
 
 
 def test_max_content_length_follows_config(

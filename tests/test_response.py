@@ -102,7 +102,9 @@ def test_stream_with_context_keeps_request(app: Kolba, client: KolbaClient) -> N
     assert client.get("/?name=kolba").data == b"hello kolba"
 
 
-def test_stream_with_context_wrapping_a_generator(app: Kolba, client: KolbaClient) -> None:
+def test_stream_with_context_wrapping_a_generator(
+    app: Kolba, client: KolbaClient
+) -> None:
     @app.route("/p")
     def index() -> t.Any:
         def gen() -> Iterator[str]:
@@ -146,7 +148,9 @@ def _set_cookie_header(rv: t.Any) -> str:
     return t.cast(str, rv.headers["Set-Cookie"])
 
 
-@pytest.mark.parametrize("kwargs", _COOKIE_CASES, ids=lambda kw: ",".join(kw) or "plain")
+@pytest.mark.parametrize(
+    "kwargs", _COOKIE_CASES, ids=lambda kw: ",".join(kw) or "plain"
+)
 def test_set_cookie_matches_flask(kwargs: dict[str, t.Any]) -> None:
     ours = Response()
     ours.set_cookie("name", "value", **kwargs)
@@ -453,7 +457,9 @@ def test_view_returns_none_raises_type_error_naming_view(
         client.get("/")
 
 
-def test_view_returns_none_is_500_in_production(app: Kolba, client: KolbaClient) -> None:
+def test_view_returns_none_is_500_in_production(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.testing = False
 
     @app.route("/")
@@ -521,7 +527,7 @@ def test_abort_with_response(app: Kolba, client: KolbaClient) -> None:
     assert rv.data == b"custom"
 
 
-# -- conditional requests and ranges -----------------------------------------------------
+# -- conditional requests and ranges ---------------------------------------------------
 
 
 def _conditional_app(app: Kolba) -> None:
@@ -535,7 +541,8 @@ def _conditional_app(app: Kolba) -> None:
     @app.route("/ranged")
     def ranged() -> t.Any:
         rv = Response("0123456789")
-        return rv.make_conditional(request, accept_ranges=True)
+        # Flask only honours Range when complete_length is given.
+        return rv.make_conditional(request, accept_ranges=True, complete_length=10)
 
 
 def test_etag_is_set(app: Kolba, client: KolbaClient) -> None:
@@ -552,6 +559,47 @@ def test_if_none_match_gives_304(app: Kolba, client: KolbaClient) -> None:
     assert rv.status_code == 304
     assert rv.data == b""
     assert rv.headers["ETag"] == etag
+
+
+def test_not_modified_sends_no_content_type(app: Kolba, client: KolbaClient) -> None:
+    _conditional_app(app)
+    rv = client.get("/", headers={"If-None-Match": "*"})
+    assert rv.status_code == 304
+    assert "Content-Type" not in rv.headers
+    assert "Content-Length" not in rv.headers
+
+
+def test_if_match_other_etag_gives_412(app: Kolba, client: KolbaClient) -> None:
+    _conditional_app(app)
+    assert client.get("/", headers={"If-Match": '"other"'}).status_code == 412
+
+
+def test_if_match_current_etag_gives_200(app: Kolba, client: KolbaClient) -> None:
+    _conditional_app(app)
+    etag = client.get("/").headers["ETag"]
+    assert client.get("/", headers={"If-Match": etag}).status_code == 200
+
+
+def test_if_range_mismatch_sends_full_body(app: Kolba, client: KolbaClient) -> None:
+    _conditional_app(app)
+    rv = client.get("/ranged", headers={"Range": "bytes=0-1", "If-Range": '"old"'})
+    assert rv.status_code == 200
+    assert rv.data == b"0123456789"
+
+
+def test_suffix_range(app: Kolba, client: KolbaClient) -> None:
+    _conditional_app(app)
+    rv = client.get("/ranged", headers={"Range": "bytes=-3"})
+    assert rv.status_code == 206
+    assert rv.data == b"789"
+
+
+def test_head_range_keeps_partial_length(app: Kolba, client: KolbaClient) -> None:
+    _conditional_app(app)
+    rv = client.head("/ranged", headers={"Range": "bytes=0-1"})
+    assert rv.status_code == 206
+    assert rv.data == b""
+    assert rv.headers["Content-Length"] == "2"
 
 
 def test_if_none_match_other_etag_gives_200(app: Kolba, client: KolbaClient) -> None:

@@ -124,10 +124,8 @@ def test_redirect_to_with_placeholder(app: Kolba, client: KolbaClient) -> None:
 
 
 @pytest.mark.parametrize("verb", ["get", "post", "put", "patch", "delete"])
-def test_method_shortcut_decorators(
-    app: Kolba, client: KolbaClient, verb: str
-) -> None:
-    decorator = getattr(app, verb)
+def test_method_shortcut_decorators(app: Kolba, client: KolbaClient, verb: str) -> None:
+    decorator: t.Callable[[str], t.Callable[[t.Any], t.Any]] = getattr(app, verb)
 
     @decorator("/v")
     def v() -> str:

@@ -38,7 +38,9 @@ def echo_app(app: Kolba) -> Kolba:
 
 
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
-def test_client_method_helpers(echo_app: Kolba, client: KolbaClient, method: str) -> None:
+def test_client_method_helpers(
+    echo_app: Kolba, client: KolbaClient, method: str
+) -> None:
     rv = getattr(client, method)("/echo")
     assert rv.status_code == 200
     assert rv.json["method"] == method.upper()
@@ -69,7 +71,9 @@ def test_client_data_dict_is_urlencoded(echo_app: Kolba, client: KolbaClient) ->
     assert rv.json["form"] == {"a": ["1"], "b": ["2", "3"]}
 
 
-def test_client_data_with_file_is_multipart(echo_app: Kolba, client: KolbaClient) -> None:
+def test_client_data_with_file_is_multipart(
+    echo_app: Kolba, client: KolbaClient
+) -> None:
     rv = client.post(
         "/echo", data={"name": "x", "upload": (io.BytesIO(b"file body"), "a.txt")}
     )
@@ -149,7 +153,7 @@ def test_response_request_attribute(app: Kolba, client: KolbaClient) -> None:
     assert rv.request.method == "GET"
 
 
-# -- cookies ------------------------------------------------------------------------------
+# -- cookies ---------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -221,7 +225,7 @@ def test_separate_clients_do_not_share_cookies(cookie_app: Kolba) -> None:
     assert two.get("/get").text == "<none>"
 
 
-# -- redirects --------------------------------------------------------------------------
+# -- redirects -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -270,10 +274,12 @@ def test_follow_307_keeps_method(redirect_app: Kolba, client: KolbaClient) -> No
     assert rv.text == "end POST 2"
 
 
-# -- contexts ---------------------------------------------------------------------------------
+# -- contexts --------------------------------------------------------------------------
 
 
-def test_with_client_keeps_last_request_context(app: Kolba, client: KolbaClient) -> None:
+def test_with_client_keeps_last_request_context(
+    app: Kolba, client: KolbaClient
+) -> None:
     app.add_url_rule("/p", "p", lambda: "x")
     with client:
         client.get("/p?first=1")
@@ -325,21 +331,22 @@ def test_session_transaction_reads_session(app: Kolba, client: KolbaClient) -> N
 
 def test_session_transaction_without_cookies_raises(app: Kolba) -> None:
     client = app.test_client(use_cookies=False)
-    with pytest.raises(TypeError, match="use_cookies"):
-        with client.session_transaction():
-            pass
+    with (
+        pytest.raises(TypeError, match="use_cookies"),
+        client.session_transaction(),
+    ):
+        pass
 
 
 def test_session_transaction_without_secret_key_raises(
     app: Kolba, client: KolbaClient
 ) -> None:
     app.secret_key = None
-    with pytest.raises(RuntimeError):
-        with client.session_transaction():
-            pass
+    with pytest.raises(RuntimeError), client.session_transaction():
+        pass
 
 
-# -- CLI runner ------------------------------------------------------------------------------
+# -- CLI runner ------------------------------------------------------------------------
 
 
 def test_cli_runner_invokes_command_with_app_context(
@@ -384,3 +391,15 @@ def test_cli_runner_reports_errors(app: Kolba, runner: KolbaCliRunner) -> None:
     result = runner.invoke(args=["fail"])
     assert result.exit_code == 1
     assert "nope" in result.output
+
+
+def test_response_shows_only_headers_sent(app: Kolba, client: KolbaClient) -> None:
+    def bare(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        start_response("200 OK", [("X-Only", "1")])
+        return [b"bare"]
+
+    app.wsgi_app = bare  # type: ignore[method-assign,assignment]
+    rv = client.get("/")
+    assert rv.data == b"bare"
+    assert list(rv.headers.items()) == [("X-Only", "1")]
+    assert rv.mimetype is None

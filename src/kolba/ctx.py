@@ -51,6 +51,10 @@ _sentinel = object()
 class _AppCtxGlobals:
     """``g``: a plain namespace for data that lives as long as the app context."""
 
+    if t.TYPE_CHECKING:  # pragma: no cover
+        # Type checkers accept ``g.name = value``, as with Flask; no runtime cost.
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
+
     def __getattr__(self, name: str) -> t.Any:
         try:
             return self.__dict__[name]

@@ -31,6 +31,13 @@ def _safe_location(location: str) -> str:
     # and LF, so a Location header can never be split into two headers.
     from .sansio.urls import iri_to_uri
 
+    # Encode control characters first: urlsplit() would silently drop CR, LF
+    # and tab, and iri_to_uri's ASCII fast path would keep them as they are.
+    if not location.isprintable():
+        location = "".join(
+            f"%{ord(char):02X}" if ord(char) < 0x20 or ord(char) == 0x7F else char
+            for char in location
+        )
     return iri_to_uri(location)
 
 

@@ -478,6 +478,33 @@ class Request:
 
     # -- limits -----------------------------------------------------------------
 
+    def _limits(self) -> tuple[int | None, int | None, int | None]:
+        """``(max_content_length, max_form_memory_size, max_form_parts)``.
+
+        PERF: reads the app config once for all three, instead of one context
+        lookup per limit.
+        """
+        limits = self.__dict__.get("_limits_cache")
+        if limits is not None:
+            return t.cast("tuple[int | None, int | None, int | None]", limits)
+        from .globals import _cv_app
+
+        ctx = _cv_app.get(None)
+        config = ctx.app.config if ctx is not None else {}
+        limits = (
+            self._max_content_length
+            if self._max_content_length is not None
+            else config.get("MAX_CONTENT_LENGTH"),
+            self._max_form_memory_size
+            if self._max_form_memory_size is not None
+            else config.get("MAX_FORM_MEMORY_SIZE"),
+            self._max_form_parts
+            if self._max_form_parts is not None
+            else config.get("MAX_FORM_PARTS"),
+        )
+        self.__dict__["_limits_cache"] = limits
+        return limits
+
     @property
     def max_content_length(self) -> int | None:
         """The most body bytes accepted (MAX_CONTENT_LENGTH); beyond it, 413."""
@@ -488,6 +515,7 @@ class Request:
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
+        self.__dict__.pop("_limits_cache", None)
 
     @property
     def max_form_memory_size(self) -> int | None:
@@ -499,6 +527,7 @@ class Request:
     @max_form_memory_size.setter
     def max_form_memory_size(self, value: int | None) -> None:
         self._max_form_memory_size = value
+        self.__dict__.pop("_limits_cache", None)
 
     @property
     def max_form_parts(self) -> int | None:
@@ -510,6 +539,7 @@ class Request:
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
         self._max_form_parts = value
+        self.__dict__.pop("_limits_cache", None)
 
     # -- body -------------------------------------------------------------------
 
@@ -527,7 +557,7 @@ class Request:
             )
         environ = self.environ
         raw = environ.get("wsgi.input")
-        limit = self.max_content_length
+        limit = self._limits()[0]
         length = self.content_length
         if raw is None:
             return io.BytesIO()
@@ -597,17 +627,23 @@ class Request:
                 # The body is consumed by the form parser; data is empty after.
                 self._cached_data = b""
             mimetype, options = self._parsed_content_type
+            max_content_length, max_form_memory_size, max_form_parts = self._limits()
             form, files = parse_form_data(
                 stream,
                 mimetype.lower(),
                 options,
                 self.content_length,
-                max_form_memory_size=self.max_form_memory_size,
-                max_form_parts=self.max_form_parts,
-                max_content_length=self.max_content_length,
+                max_form_memory_size=max_form_memory_size,
+                max_form_parts=max_form_parts,
+                max_content_length=max_content_length,
             )
-            form = self.parameter_storage_class(form)
-            files = self.parameter_storage_class(files)
+            # PERF: the parser already returns immutable multidicts; copy only
+            # when a subclass asks for another storage class.
+            storage = self.parameter_storage_class
+            if type(form) is not storage:
+                form = storage(form)
+            if type(files) is not storage:
+                files = storage(files)
         self.__dict__["form"] = form
         self.__dict__["files"] = files
 
@@ -666,7 +702,11 @@ class Request:
             return self.on_json_loading_failed(None)
         data = self.get_data(cache=cache)
         try:
-            value = self.json_module.loads(data)
+            try:
+                value = self.json_module.loads(data)
+            except RecursionError:
+                # SECURITY: deeply nested input is the client's error, not a 500.
+                raise ValueError("the document is nested too deeply") from None
         except ValueError as exc:
             if silent:
                 value = None

@@ -686,7 +686,17 @@ class Response:
             self.headers["Accept-Ranges"] = accept
             is_range = self._process_range(environ, complete_length)
         if self._status_code == 200 or is_range:
-            etag, _weak = self.get_etag()
+            etag, weak = self.get_etag()
+            if_match = parse_etags(environ.get("HTTP_IF_MATCH"))
+            # SPEC: RFC 9110 §13.1.1: If-Match fails (412) unless a listed tag
+            # strongly matches the current one; Flask answers 412 here too.
+            if (
+                if_match
+                and etag is not None
+                and not (if_match.star_tag or (not weak and if_match.is_strong(etag)))
+            ):
+                self.status_code = 412
+                return self
             if not is_resource_modified(
                 if_none_match=parse_etags(environ.get("HTTP_IF_NONE_MATCH")),
                 if_modified_since=parse_date(environ.get("HTTP_IF_MODIFIED_SINCE")),

@@ -303,6 +303,9 @@ class TestResponse(Response):
 
     __test__ = False  # not a pytest test class
 
+    # Show only the headers the app sent: never invent a Content-Type (a 304
+    # or a bare WSGI response has none), as in Werkzeug's TestResponse.
+    default_mimetype: str | None = None
     request: t.Any = None
     history: tuple[TestResponse, ...] = ()
 

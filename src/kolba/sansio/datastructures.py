@@ -113,11 +113,23 @@ class MultiDict(dict[K, V]):
         self._extend(_iter_multi_items(mapping))
 
     def _extend(self, pairs: Iterable[tuple[K, V]]) -> None:
+        # PERF: collect into a plain dict (no overridden methods on the hot
+        # loop), then merge once.
+        collected: dict[K, list[V]] = {}
         for key, value in pairs:
-            if dict.__contains__(self, key):
-                self._values_of(key).append(value)
+            values = collected.get(key)
+            if values is None:
+                collected[key] = [value]
             else:
-                dict.__setitem__(_raw(self), key, [value])
+                values.append(value)
+        if not dict.__len__(self):
+            dict.update(_raw(self), collected)
+            return
+        for key, new_values in collected.items():
+            if dict.__contains__(self, key):
+                self._values_of(key).extend(new_values)
+            else:
+                dict.__setitem__(_raw(self), key, new_values)
 
     def _values_of(self, key: K) -> list[V]:
         return dict.__getitem__(_raw(self), key)
@@ -128,11 +140,10 @@ class MultiDict(dict[K, V]):
     # -- reading
 
     def __getitem__(self, key: K) -> V:
-        if dict.__contains__(self, key):
-            values = self._values_of(key)
-            if values:
-                return values[0]
-        raise BadRequestKeyError(key)  # type: ignore[arg-type]
+        try:
+            return dict.__getitem__(_raw(self), key)[0]
+        except (KeyError, IndexError):
+            raise BadRequestKeyError(key) from None  # type: ignore[arg-type]
 
     @t.overload  # type: ignore[override]
     def get(self, key: K) -> V | None: ...
