@@ -43,6 +43,9 @@ class HTMLThing:
     def __html__(self) -> str:
         return "<b>hi</b>"
 
+    def __repr__(self) -> str:  # a stable test id for pytest-xdist
+        return "HTMLThing()"
+
 
 class Unknown:
     pass

@@ -106,6 +106,10 @@ class MultiDict(dict[K, V]):
         super().__init__()
         if mapping is None:
             return
+        if type(mapping) is list:
+            # PERF: parsers hand over a list of pairs; skip the generator.
+            self._extend(mapping)
+            return
         if isinstance(mapping, MultiDict):
             for key, values in mapping.lists():
                 dict.__setitem__(_raw(self), key, list(values))
