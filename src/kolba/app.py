@@ -593,13 +593,13 @@ class Kolba(Scaffold):
         response: Response
         if isinstance(rv, self.response_class):
             response = rv
+        elif isinstance(rv, HTTPException):
+            response = rv.get_response(prefer_json=self._prefers_json())
         elif isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, _abc_Iterator):
             response = self.response_class(rv, status=status, headers=headers)
             status = headers = None
         elif isinstance(rv, (dict, list)):
             response = self.json.response(rv)
-        elif isinstance(rv, HTTPException):
-            response = rv.get_response(prefer_json=self._prefers_json())
         elif isinstance(rv, Response) or callable(rv):
             try:
                 response = self.response_class.force_type(
@@ -774,9 +774,11 @@ class Kolba(Scaffold):
     def _find_error_handler(
         self, e: Exception, blueprints: list[str]
     ) -> ft.ErrorHandlerCallable | None:
+        spec = self.error_handler_spec
+        if not spec:
+            return None  # PERF: no handler registered anywhere
         exc_class, code = self._get_exc_class_and_code(type(e))
         names = (*blueprints, None)
-        spec = self.error_handler_spec
         for c in (code, None) if code is not None else (None,):
             for name in names:
                 if name not in spec:

@@ -189,9 +189,7 @@ def _conditional(
     if if_range.date is not None and response.last_modified != if_range.date:
         return response
     parsed = parse_range_header(header)
-    if parsed is None:
-        return response
-    bounds = parsed.range_for_length(size)
+    bounds = parsed.range_for_length(size) if parsed is not None else None
     if bounds is None:
         response.close()
         raise RequestedRangeNotSatisfiable(size)

@@ -66,6 +66,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Request"]
 
+_URLENCODED = "application/x-www-form-urlencoded"
+_NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 # SPEC: RFC 3986 §3.2.2 reg-name / IP-literal, plus an optional port. Anything
 # else in Host (spaces, slashes, @, control characters) is refused.
@@ -613,7 +615,9 @@ class Request:
         return t.cast(bytes, self.get_data(parse_form_data=True))
 
     def _wants_form(self) -> bool:
-        return self.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if self.environ.get("CONTENT_TYPE") == _URLENCODED:
+            return True  # PERF: the usual header needs no parsing
+        return self.mimetype in (_URLENCODED, "multipart/form-data")
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
@@ -624,7 +628,10 @@ class Request:
         elif (
             self._cached_data is None
             and "stream" not in self.__dict__
-            and self.mimetype == "application/x-www-form-urlencoded"
+            and (
+                self.environ.get("CONTENT_TYPE") == _URLENCODED
+                or self.mimetype == _URLENCODED
+            )
             and self.content_length is not None
             and self.environ.get("wsgi.input") is not None
         ):
@@ -686,6 +693,9 @@ class Request:
                 f"The form has more than {max_form_parts} fields (MAX_FORM_PARTS)."
             ) from None
         storage = self.parameter_storage_class
+        if storage is ImmutableMultiDict:
+            # PERF: an immutable empty dict can be shared by every request.
+            return storage(pairs), _NO_FILES
         return storage(pairs), storage()
 
     @cached_property

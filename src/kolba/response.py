@@ -235,6 +235,9 @@ class Response:
         if status is None:
             self._status_code = self.default_status
             self._status = _status_line(self.default_status)
+        elif type(status) is int:
+            self._status_code = status
+            self._status = _status_line(status)
         else:
             self.status = status  # type: ignore[assignment]
         if headers is None and content_type is None:
@@ -711,9 +714,9 @@ class Response:
         return self
 
     def _process_range(self, environ: dict[str, t.Any], length: int | None) -> bool:
-        if length is None:
-            length = self.calculate_content_length() if self.is_sequence else None
-        if length is None:
+        # As in Flask, ranges are served only when the caller states the
+        # complete length (send_file does; a plain body opts in by passing it).
+        if not length:
             return False
         header = environ.get("HTTP_RANGE")
         if not header:
@@ -726,9 +729,7 @@ class Response:
             if if_range.date is not None and self.last_modified != if_range.date:
                 return False
         parsed = parse_range_header(header)
-        if parsed is None:
-            return False
-        bounds = parsed.range_for_length(length)
+        bounds = parsed.range_for_length(length) if parsed is not None else None
         if bounds is None:
             raise RequestedRangeNotSatisfiable(length)
         start, stop = bounds

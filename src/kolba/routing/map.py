@@ -255,7 +255,15 @@ class Map:
             rule, values = self._matcher.match(
                 domain, path, method, websocket, self.merge_slashes
             )
-        except (NeedsRedirect, NoMatch) as exc:
+        except NoMatch as exc:
+            # PERF: a plain 404/405 needs no adapter (only redirects do).
+            if exc.have_match_for:
+                raise MethodNotAllowed(valid_methods=exc.have_match_for) from None
+            if not exc.websocket_mismatch:
+                raise NotFound() from None
+            site = self._relative_adapter(host, script_name, domain, query_args)
+            raise self._no_match_error(exc, query_args, site) from None
+        except NeedsRedirect as exc:
             site = self._relative_adapter(host, script_name, domain, query_args)
             raise self._no_match_error(exc, query_args, site) from None
         # PERF: the common case (no redirect possible) returns right here.

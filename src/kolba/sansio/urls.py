@@ -96,25 +96,51 @@ _HEX_TEXT_TO_BYTE: dict[str, bytes] = {
 }
 
 
+_HEX_TEXT_TO_CHAR: dict[str, str] = {
+    key: value.decode("latin-1") for key, value in _HEX_TEXT_TO_BYTE.items()
+}
+
+
+def _decode_ascii(text: str, part: str) -> str:
+    """Decode ``+`` and ``%XX`` in ASCII text; the result must be UTF-8."""
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    # PERF: let the C "unicode_escape" codec do the work: with every existing
+    # backslash doubled, the only escapes left are the "\xXX" made from
+    # "%XX", which it turns into U+00XX — latin-1 stand-ins for the bytes.
+    # A malformed escape ("%zz", a trailing "%") or bytes that are not UTF-8
+    # raise, and the careful loop below handles (or reports) them.
+    try:
+        escaped = text.replace("\\", "\\\\") if "\\" in text else text
+        return (
+            escaped.replace("%", "\\x")
+            .encode("ascii")
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8")
+        )
+    except UnicodeError:
+        pass
+    chunks = text.split("%")
+    out = [chunks[0]]
+    lookup = _HEX_TEXT_TO_CHAR.get
+    for chunk in chunks[1:]:
+        char = lookup(chunk[:2])
+        if char is None:
+            out.append("%")
+            out.append(chunk)
+        else:
+            out.append(char)
+            out.append(chunk[2:])
+    # The pieces are latin-1 stand-ins for bytes: one char per byte.
+    return decode_component("".join(out).encode("latin-1"), part)
+
+
 def _decode_field(text: str, part: str) -> str:
     if text.isascii():
-        # PERF: ASCII text (every conforming client's) is decoded without a
-        # round trip through bytes for the parts between escapes.
-        if "+" in text:
-            text = text.replace("+", " ")
-        if "%" not in text:
-            return text
-        chunks = text.split("%")
-        out = [chunks[0].encode("ascii")]
-        lookup = _HEX_TEXT_TO_BYTE.get
-        for chunk in chunks[1:]:
-            byte = lookup(chunk[:2])
-            if byte is None:
-                out.append(b"%" + chunk.encode("ascii"))
-            else:
-                out.append(byte)
-                out.append(chunk[2:].encode("ascii"))
-        return decode_component(b"".join(out), part)
+        return _decode_ascii(text, part)
     raw = _to_bytes(text)
     if b"+" in raw:
         raw = raw.replace(b"+", b" ")
@@ -156,14 +182,49 @@ def parse_qsl(
             )
     result: list[tuple[str, str]] = []
     append = result.append
+    if ascii_only and ("%" not in text and "+" not in text):
+        # PERF: the plainest query needs no decoding at all.
+        for field in fields:
+            if field:
+                key, _eq, value = field.partition("=")
+                if value or keep_blank:
+                    append((key, value))
+        return result
+    if (
+        ascii_only
+        and keep_blank
+        and separator == "&"
+        and "\0" not in text
+        and "%00" not in text
+        and text.count("=") == len(fields)
+        and "" not in fields
+    ):
+        # PERF: the common shape — every field is exactly "key=value". Both
+        # separators become NUL (which neither the text nor its escapes can
+        # produce), the whole text is decoded in one pass, and the result
+        # alternates key, value.
+        flat = _decode_ascii(text.replace("&", "\0").replace("=", "\0"), part)
+        items = flat.split("\0")
+        return list(zip(items[::2], items[1::2], strict=True))
+    if ascii_only and "\0" not in text and "%00" not in text:
+        # PERF: decode every key and value in one pass. They are joined with
+        # NUL, which neither the raw text nor any escape in it can produce,
+        # so splitting the decoded text on NUL recovers them exactly.
+        components: list[str] = []
+        for field in fields:
+            if field:
+                key, _eq, value = field.partition("=")
+                if value or keep_blank:
+                    components.append(key)
+                    components.append(value)
+        decoded = _decode_field("\0".join(components), part).split("\0")
+        return list(zip(decoded[::2], decoded[1::2], strict=True))
     for field in fields:
         if not field:
             continue
         key, _eq, value = field.partition("=")
         if not value and not keep_blank:
             continue
-        # PERF: most queries are ASCII without escapes; only those with "%",
-        # "+" or non-ASCII characters leave the fast path.
         if ascii_only and "%" not in field and "+" not in field:
             append((key, value))
             continue
