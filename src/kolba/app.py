@@ -483,8 +483,12 @@ class Kolba(Scaffold):
         try:
             if _signals._connected:
                 self._send_signal("request_started")
-            rv = self.preprocess_request()
-            if rv is None:
+            # PERF: skip the hook machinery entirely when no hook is registered.
+            if self.url_value_preprocessors or self.before_request_funcs:
+                rv = self.preprocess_request()
+                if rv is None:
+                    rv = self.dispatch_request()
+            else:
                 rv = self.dispatch_request()
         except Exception as exc:
             rv = self.handle_user_exception(exc)
@@ -567,6 +571,8 @@ class Kolba(Scaffold):
         callable, or a tuple ``(body, status)``, ``(body, headers)`` or
         ``(body, status, headers)``.
         """
+        if type(rv) is str:
+            return self.response_class(rv)  # PERF: the most common return value
         status: t.Any = None
         headers: t.Any = None
         if isinstance(rv, tuple):

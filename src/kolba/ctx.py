@@ -170,7 +170,6 @@ class RequestContext:
         self.app = app
         if request is None:
             request = app.request_class(environ, populate_request=False)
-            request.json_module = app.json
         self.request: Request = request
         self._session: SessionMixin | None = session
         self._after_request_functions: list[t.Callable[[t.Any], t.Any]] = []

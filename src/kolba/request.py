@@ -17,10 +17,10 @@ Invariants:
 from __future__ import annotations
 
 import io
-import json as _json
 import typing as t
 from urllib.parse import quote as _quote
 
+from . import json as _kolba_json
 from ._compat import cached_property
 from .exceptions import (
     BadRequest,
@@ -100,8 +100,9 @@ class Request:
     parameter_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
     #: Class used by ``values``.
     dict_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
-    #: JSON module with ``loads``; replaced with the app's provider by the app.
-    json_module: t.Any = _json
+    #: JSON module with ``loads``: :mod:`kolba.json`, which uses the current
+    #: app's JSON provider (``app.json``) and the standard library outside one.
+    json_module: t.Any = _kolba_json
 
     #: The matched rule, or ``None`` before routing or when routing failed.
     url_rule: Rule | None = None

@@ -58,6 +58,7 @@ _ENTITY_HEADERS = frozenset(
 
 
 _CONTENT_TYPES: dict[str, str] = {}
+_new_headers = object.__new__
 
 
 def _status_line(code: int) -> str:
@@ -233,8 +234,8 @@ class Response:
         self.direct_passthrough = direct_passthrough
         self._on_close: list[t.Callable[[], t.Any]] = []
         if status is None:
-            self._status_code = self.default_status
-            self._status = _status_line(self.default_status)
+            self._status_code = code = self.default_status
+            self._status = _STATUS_LINES.get(code) or _status_line(code)
         elif type(status) is int:
             self._status_code = status
             self._status = _status_line(status)
@@ -246,18 +247,27 @@ class Response:
             # Headers.set's scan-and-validate.
             if mimetype is None:
                 mimetype = self.default_mimetype
-            pairs: list[tuple[str, str]] = []
+            pairs: list[tuple[str, str]]
             if mimetype is not None:
                 ct = _CONTENT_TYPES.get(mimetype)
                 if ct is None:
                     ct = _CONTENT_TYPES[mimetype] = get_content_type(mimetype)
                     Headers()["Content-Type"] = ct  # validates once per mimetype
-                pairs.append(("Content-Type", ct))
-            self.headers = Headers._from_checked(pairs)
-            if response is None:
-                self.response: t.Any = []
+                pairs = [("Content-Type", ct)]
+            else:
+                pairs = []
+            headers_obj = _new_headers(Headers)
+            headers_obj._list = pairs
+            self.headers = headers_obj
+            if type(response) is str:
+                body = response.encode()
+                self.response: t.Any = [body]
+                if self.automatically_set_content_length:
+                    pairs.append(("Content-Length", str(len(body))))
+            elif response is None:
+                self.response = []
             elif isinstance(response, (str, bytes, bytearray)):
-                body = response.encode("utf-8") if isinstance(response, str) else bytes(response)
+                body = response.encode() if isinstance(response, str) else bytes(response)
                 self.response = [body]
                 if self.automatically_set_content_length:
                     pairs.append(("Content-Length", str(len(body))))
@@ -797,9 +807,40 @@ class Response:
     def __call__(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
     ) -> t.Iterable[bytes]:
+        response = self.response
+        # PERF: the usual response — a one-chunk bytes body whose length the
+        # constructor already wrote, a 2xx/3xx status, not HEAD, nothing to
+        # close — goes straight out. Anything else, or a subclass that
+        # customises the WSGI methods, takes the general path.
+        if (
+            type(response) is list
+            and len(response) == 1
+            and type(response[0]) is bytes
+            and not self._on_close
+            and self._length_known
+            and 200 <= self._status_code < 400
+            and self._status_code not in (204, 304)
+            and environ.get("REQUEST_METHOD") != "HEAD"
+            and type(self).get_wsgi_response is Response.get_wsgi_response
+            and type(self).get_wsgi_headers is Response.get_wsgi_headers
+            and type(self).get_app_iter is Response.get_app_iter
+        ):
+            start_response(self._status, list(self.headers._list))
+            return response
         app_iter, status, headers = self.get_wsgi_response(environ)
         start_response(status, headers)
         return app_iter
+
+    @property
+    def _length_known(self) -> bool:
+        # Content-Length was written by set_data or the constructor for the
+        # current single-chunk body (and not removed or replaced since).
+        pairs = self.headers._list
+        body = self.response
+        for name, value in pairs:
+            if name == "Content-Length":
+                return value == str(len(body[0]))
+        return False
 
     @classmethod
     def force_type(cls, response: Response, environ: dict[str, t.Any] | None = None) -> Response:

@@ -164,6 +164,20 @@ class NumberConverter(BaseConverter):
         self.min = min
         self.max = max
         self.signed = signed
+        if (
+            not fixed_digits
+            and min is None
+            and max is None
+            and type(self).to_python is NumberConverter.to_python
+        ):
+            # PERF: without limits, conversion is the number type alone.
+            self.to_python = self._convert_only  # type: ignore[method-assign]
+
+    def _convert_only(self, value: str) -> t.Any:
+        try:
+            return self.num_convert(value)
+        except ValueError:
+            raise ValidationError() from None
 
     def to_python(self, value: str) -> t.Any:
         if self.fixed_digits and len(value) != self.fixed_digits:
