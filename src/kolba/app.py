@@ -70,6 +70,10 @@ T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 _ERROR_PREFERENCES = ["text/html", "application/json"]
 
 
+@t.overload
+def _make_timedelta(value: timedelta | int) -> timedelta: ...
+@t.overload
+def _make_timedelta(value: None) -> None: ...
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
@@ -189,13 +193,13 @@ class Kolba(Scaffold):
                 view_func=lambda **kw: self.send_static_file(**kw),
             )
 
-    # -- identity and configuration --------------------------------------------
+    # -- identity and configuration ---------------------------------------------
 
     @cached_property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """The application's name: the import name, or the script's file name."""
         if self.import_name == "__main__":
-            fn = getattr(sys.modules["__main__"], "__file__", None)
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
             if fn is None:
                 return "__main__"
             return os.path.splitext(os.path.basename(fn))[0]
@@ -267,7 +271,7 @@ class Kolba(Scaffold):
                 "blueprints and hooks are registered before the app serves."
             )
 
-    # -- registration --------------------------------------------------------------
+    # -- registration -----------------------------------------------------------
 
     @setupmethod
     def add_url_rule(
@@ -348,7 +352,7 @@ class Kolba(Scaffold):
         """The registered blueprints, in registration order."""
         return self.blueprints.values()
 
-    # -- running -------------------------------------------------------------------
+    # -- running ----------------------------------------------------------------
 
     def run(
         self,
@@ -384,14 +388,18 @@ class Kolba(Scaffold):
         """A client that sends requests to the app without a server."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import KolbaClient as cls
+            from .testing import KolbaClient
+
+            cls = KolbaClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> KolbaCliRunner:
         """A runner that invokes the app's CLI commands in tests."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import KolbaCliRunner as cls
+            from .testing import KolbaCliRunner
+
+            cls = KolbaCliRunner
         return cls(self, **kwargs)
 
     def app_context(self) -> AppContext:
@@ -412,7 +420,7 @@ class Kolba(Scaffold):
         finally:
             builder.close()
 
-    # -- the pipeline --------------------------------------------------------------
+    # -- the pipeline -----------------------------------------------------------
 
     def __call__(
         self, environ: dict[str, t.Any], start_response: ft.StartResponse
@@ -547,7 +555,9 @@ class Kolba(Scaffold):
         return response
 
     def finalize_request(
-        self, rv: ft.ResponseReturnValue | HTTPException, from_error_handler: bool = False
+        self,
+        rv: ft.ResponseReturnValue | HTTPException,
+        from_error_handler: bool = False,
     ) -> Response:
         """Convert the view's value, then run ``after_request`` processing."""
         response = self.make_response(rv)
@@ -578,12 +588,12 @@ class Kolba(Scaffold):
         if isinstance(rv, tuple):
             len_rv = len(rv)
             if len_rv == 3:
-                rv, status, headers = rv  # type: ignore[misc]
+                rv, status, headers = rv  # type: ignore[misc]  # len_rv == 3 here; mypy narrows on len(rv) only
             elif len_rv == 2:
                 if isinstance(rv[1], (Headers, dict, tuple, list)):
                     rv, headers = rv
                 else:
-                    rv, status = rv  # type: ignore[assignment,misc]
+                    rv, status = rv  # type: ignore[misc]  # len_rv == 2 here; mypy narrows on len(rv) only
             else:
                 raise TypeError(
                     "The view function returned a tuple of the wrong size. A "
@@ -601,7 +611,7 @@ class Kolba(Scaffold):
             response = rv
         elif isinstance(rv, HTTPException):
             response = rv.get_response(prefer_json=self._prefers_json())
-        elif isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, _abc_Iterator):
+        elif isinstance(rv, (str, bytes, bytearray, _abc_Iterator)):
             response = self.response_class(rv, status=status, headers=headers)
             status = headers = None
         elif isinstance(rv, (dict, list)):
@@ -628,7 +638,7 @@ class Kolba(Scaffold):
             )
         if status is not None:
             if isinstance(status, (str, bytes, bytearray)):
-                response.status = status  # type: ignore[assignment]
+                response.status = status
             else:
                 response.status_code = status
         if headers:
@@ -654,7 +664,7 @@ class Kolba(Scaffold):
         return best == "application/json"
 
     def process_response(self, response: Response) -> Response:
-        """Run ``after_this_request`` and ``after_request`` functions, save the session."""
+        """Run ``after_this_request``/``after_request`` functions; save the session."""
         ctx = _cv_request.get()
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
@@ -679,7 +689,7 @@ class Kolba(Scaffold):
             self.session_interface.save_session(self, session, response)
         return response
 
-    # -- errors ----------------------------------------------------------------------
+    # -- errors -----------------------------------------------------------------
 
     def handle_user_exception(
         self, e: Exception
@@ -759,8 +769,7 @@ class Kolba(Scaffold):
 
     def log_exception(
         self,
-        exc_info: tuple[type, BaseException, TracebackType]
-        | tuple[None, None, None],
+        exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
     ) -> None:
         """Log an unhandled exception with the request line."""
         ctx = _cv_request.get(None)
@@ -798,7 +807,7 @@ class Kolba(Scaffold):
                         return handler
         return None
 
-    # -- teardown -----------------------------------------------------------------------
+    # -- teardown ---------------------------------------------------------------
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run every ``teardown_request`` function (all of them, even if one fails)."""
@@ -832,12 +841,12 @@ class Kolba(Scaffold):
         if first_error is not None:
             raise first_error
 
-    # -- signals -----------------------------------------------------------------------
+    # -- signals ----------------------------------------------------------------
 
     def _send_signal(self, name: str, **kwargs: t.Any) -> None:
         getattr(_signals, name).send(self, _async_wrapper=self.ensure_sync, **kwargs)
 
-    # -- URLs ----------------------------------------------------------------------------
+    # -- URLs -------------------------------------------------------------------
 
     def url_for(
         self,
@@ -943,10 +952,10 @@ class Kolba(Scaffold):
 
         return _make_redirect(location, code, self.response_class)
 
-    # -- async ---------------------------------------------------------------------------
+    # -- async ------------------------------------------------------------------
 
     def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Return ``func``, wrapped to run to completion if it is a coroutine function."""
+        """Return ``func``, wrapped to run to completion if it is a coroutine."""
         # PERF: inspecting a function costs about 1 µs; remember the answer.
         cache = self._sync_cache
         try:
@@ -954,7 +963,9 @@ class Kolba(Scaffold):
         except KeyError:
             pass
         except TypeError:  # an unhashable callable
-            return self.async_to_sync(func) if inspect.iscoroutinefunction(func) else func
+            return (
+                self.async_to_sync(func) if inspect.iscoroutinefunction(func) else func
+            )
         result = self.async_to_sync(func) if inspect.iscoroutinefunction(func) else func
         if len(cache) < 4096:
             cache[func] = result
@@ -985,7 +996,7 @@ class Kolba(Scaffold):
         wrapper.__wrapped__ = func  # type: ignore[attr-defined]
         return wrapper
 
-    # -- static files ------------------------------------------------------------------
+    # -- static files -----------------------------------------------------------
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache max-age for static files (SEND_FILE_MAX_AGE_DEFAULT)."""
@@ -1007,7 +1018,7 @@ class Kolba(Scaffold):
             t.cast(str, self.static_folder), filename, max_age=max_age
         )
 
-    # -- templates (helpers for the template layer) -------------------------------------
+    # -- templates (helpers for the template layer) -----------------------------
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add context processors' values (and request, session, g) to a context."""

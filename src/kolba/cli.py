@@ -93,7 +93,9 @@ def _find_app_by_string(module: t.Any, spec: str) -> Kolba:
     try:
         attr = getattr(module, name)
     except AttributeError:
-        raise NoAppException(f"Failed to find attribute {name!r} in {module.__name__!r}.")
+        raise NoAppException(
+            f"Failed to find attribute {name!r} in {module.__name__!r}."
+        )
     app = attr(*args, **kwargs) if inspect.isfunction(attr) else attr
     if isinstance(app, Kolba):
         return app
@@ -122,7 +124,7 @@ def prepare_import(path: str) -> str:
 
 
 def load_app(import_name: str) -> Kolba:
-    """Import an app from ``module``, ``module:name``, ``module:factory()`` or a path."""
+    """Import an app: ``module``, ``module:name``, ``module:factory()`` or a path."""
     module_part, sep, attr = import_name.partition(":")
     if module_part.endswith(".py") or os.sep in module_part:
         module_part = prepare_import(module_part)
@@ -206,7 +208,7 @@ def with_appcontext(f: _F) -> _F:
 class AppGroup(click.Group):
     """A click group whose commands run in the app context by default."""
 
-    def command(self, *args: t.Any, **kwargs: t.Any) -> t.Any:  # type: ignore[override]
+    def command(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
         wrap_for_ctx = kwargs.pop("with_appcontext", True)
 
         def decorator(f: t.Callable[..., t.Any]) -> click.Command:
@@ -216,18 +218,22 @@ class AppGroup(click.Group):
 
         return decorator
 
-    def group(self, *args: t.Any, **kwargs: t.Any) -> t.Any:  # type: ignore[override]
+    def group(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
         kwargs.setdefault("cls", AppGroup)
         return click.Group.group(self, *args, **kwargs)
 
 
-def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def _set_app(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
     if value is not None:
         ctx.ensure_object(ScriptInfo).app_import_path = value
     return value
 
 
-def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
+def _set_debug(
+    ctx: click.Context, param: click.Parameter, value: bool | None
+) -> bool | None:
     if value is not None:
         os.environ["KOLBA_DEBUG"] = "1" if value else "0"
     return value
@@ -243,7 +249,7 @@ class KolbaGroup(AppGroup):
                 click.Option(
                     ["-A", "--app"],
                     metavar="IMPORT",
-                    help="The app to load: 'module:name', 'module:create_app()' or a path.",
+                    help="The app: 'module:name', 'module:create_app()' or a path.",
                     is_eager=True,
                     expose_value=False,
                     callback=_set_app,
@@ -272,7 +278,7 @@ class KolbaGroup(AppGroup):
         except NoAppException as exc:
             click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
             return None
-        return app.cli.get_command(ctx, name)  # type: ignore[no-any-return]
+        return app.cli.get_command(ctx, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         rv = set(super().list_commands(ctx))
@@ -284,7 +290,11 @@ class KolbaGroup(AppGroup):
         return sorted(rv)
 
     def make_context(
-        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: t.Any
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: t.Any,
     ) -> click.Context:
         os.environ["KOLBA_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
@@ -293,9 +303,21 @@ class KolbaGroup(AppGroup):
 
 
 @click.command("run", short_help="Run the development server.")
-@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="The interface to bind to.")
-@click.option("--port", "-p", default=5000, show_default=True, help="The port to bind to.")
-@click.option("--reload/--no-reload", default=None, help="Restart when code changes (default: on in debug).")
+@click.option(
+    "--host",
+    "-h",
+    default="127.0.0.1",
+    show_default=True,
+    help="The interface to bind to.",
+)
+@click.option(
+    "--port", "-p", default=5000, show_default=True, help="The port to bind to."
+)
+@click.option(
+    "--reload/--no-reload",
+    default=None,
+    help="Restart when code changes (default: on in debug).",
+)
 @pass_script_info
 def run_command(info: ScriptInfo, host: str, port: int, reload: bool | None) -> None:
     """Serve the app with the development server. Not for production."""
@@ -340,7 +362,7 @@ def routes_command(sort: str, all_methods: bool) -> None:
         (rule.endpoint, methods_of(rule), rule.rule) for rule in rules
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    fmt = "{:<%d}  {:<%d}  {:<%d}" % tuple(widths)
+    fmt = "  ".join(f"{{:<{width}}}" for width in widths)
     click.echo(fmt.format(*rows[0]).rstrip())
     click.echo(fmt.format(*("-" * w for w in widths)))
     for row in rows[1:]:

@@ -233,7 +233,10 @@ class RequestContext:
                         exc = sys.exc_info()[1]
                     app.do_teardown_request(exc)
                 request = self.request
-                if "files" in request.__dict__ or type(request).close is not _request_close:
+                if (
+                    "files" in request.__dict__
+                    or type(request).close is not _request_close
+                ):
                     request.close()
         finally:
             ctx = _cv_request.get(None)

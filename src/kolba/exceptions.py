@@ -204,6 +204,7 @@ class HTTPException(Exception):
 
         if self.response is not None:
             return self.response
+        body: str | None
         if prefer_json:
             body = json.dumps(self.get_json(), separators=(",", ":")) + "\n"
             mimetype = "application/json"
@@ -212,7 +213,9 @@ class HTTPException(Exception):
             # description (bounded, descriptions are usually constants).
             cls = type(self)
             key = (cls, self.description)
-            body = _page_cache.get(key) if cls.get_body is HTTPException.get_body else None
+            body = (
+                _page_cache.get(key) if cls.get_body is HTTPException.get_body else None
+            )
             if body is None:
                 body = self.get_body()
                 if cls.get_body is HTTPException.get_body and len(_page_cache) < 512:
@@ -251,7 +254,7 @@ class RequestRedirect(HTTPException):
     ) -> Response:
         from .helpers import redirect
 
-        return redirect(self.new_url, self.code)  # type: ignore[arg-type]
+        return redirect(self.new_url, self.code)
 
 
 class BadRequest(HTTPException):
@@ -271,11 +274,9 @@ class BadRequestKeyError(BadRequest, KeyError):
         super().__init__(*args, **kwargs)
         self.args = () if arg is None else (arg,)
 
-    @property  # type: ignore[override]
+    @property
     def description(self) -> str:
-        base = (
-            "The request is missing a required field, or a field has no value."
-        )
+        base = "The request is missing a required field, or a field has no value."
         if self.show_exception and self.args:
             return f"{base} KeyError: {self.args[0]!r}"
         return base
@@ -483,9 +484,7 @@ class InternalServerError(HTTPException):
     """The server failed; ``original_exception`` holds the cause, if any."""
 
     code = 500
-    description = (
-        "The server hit an internal error and could not complete the request."
-    )
+    description = "The server hit an internal error and could not complete the request."
 
     def __init__(
         self,
@@ -547,7 +546,9 @@ class Aborter:
     def __init__(self, mapping: dict[int, type[HTTPException]] | None = None) -> None:
         self.mapping = dict(default_exceptions if mapping is None else mapping)
 
-    def __call__(self, code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    def __call__(
+        self, code: int | Response, *args: t.Any, **kwargs: t.Any
+    ) -> t.NoReturn:
         if not isinstance(code, int):
             raise HTTPException(response=code)
         try:

@@ -12,7 +12,7 @@ import io
 import mimetypes
 import os
 import typing as t
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zlib import adler32
 
 from .exceptions import NotFound
@@ -93,7 +93,9 @@ def send_file(
     headers: list[tuple[str, str]] = []
     if download_name is not None:
         disposition = "attachment" if as_attachment else "inline"
-        headers.append(("Content-Disposition", content_disposition(disposition, download_name)))
+        headers.append(
+            ("Content-Disposition", content_disposition(disposition, download_name))
+        )
     elif as_attachment:
         raise TypeError(
             "No file name is available for the attachment; pass download_name."
@@ -123,9 +125,9 @@ def send_file(
     if size is not None:
         response.content_length = size
     if last_modified is not None:
-        response.last_modified = last_modified  # type: ignore[assignment]
+        response.last_modified = last_modified
     elif mtime is not None:
-        response.last_modified = int(mtime)  # type: ignore[assignment]
+        response.last_modified = int(mtime)
 
     if callable(max_age):
         max_age = max_age(path)
@@ -136,7 +138,7 @@ def send_file(
             response.cache_control.no_cache = False
             response.cache_control.public = True
         response.cache_control.max_age = max_age
-        response.expires = int(datetime.now(timezone.utc).timestamp() + max_age)  # type: ignore[assignment]
+        response.expires = int(datetime.now(UTC).timestamp() + max_age)
     else:
         response.cache_control.no_cache = True
 

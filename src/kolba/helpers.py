@@ -26,6 +26,7 @@ __all__ = [
     "url_for",
 ]
 
+
 def _safe_location(location: str) -> str:
     # SECURITY: iri_to_uri percent-encodes spaces, non-ASCII and above all CR
     # and LF, so a Location header can never be split into two headers.
@@ -87,7 +88,7 @@ def redirect(
     """
     ctx = _cv_app.get(None)
     if ctx is not None and Response is None:
-        return ctx.app.redirect(location, code)  # type: ignore[attr-defined,no-any-return]
+        return ctx.app.redirect(location, code)
     return _make_redirect(location, code, Response)
 
 
@@ -95,7 +96,7 @@ def _make_redirect(
     location: str, code: int = 302, response_class: type[Response] | None = None
 ) -> Response:
     if response_class is None:
-        from .response import Response as response_class
+        response_class = Response
     target = _safe_location(location)
     display = html.escape(location)
     body = (
@@ -185,7 +186,9 @@ def flash(message: str, category: str = "message") -> None:
 
         if signals._connected:
             signals.message_flashed.send(
-                ctx.app, _async_wrapper=ctx.app.ensure_sync, message=message,
+                ctx.app,
+                _async_wrapper=ctx.app.ensure_sync,
+                message=message,
                 category=category,
             )
 
@@ -208,7 +211,7 @@ def get_flashed_messages(
         flashes = [f for f in flashes if f[0] in wanted]
     if not with_categories:
         return [f[1] for f in flashes]
-    return [tuple(f) for f in flashes]  # type: ignore[misc]
+    return [tuple(f) for f in flashes]
 
 
 def get_template_attribute(template_name: str, attribute: str) -> t.Any:

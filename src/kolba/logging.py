@@ -11,7 +11,12 @@ from .globals import _cv_request
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
 
-__all__ = ["create_logger", "default_handler", "has_level_handler", "wsgi_errors_stream"]
+__all__ = [
+    "create_logger",
+    "default_handler",
+    "has_level_handler",
+    "wsgi_errors_stream",
+]
 
 
 class _WSGIErrorsStream:
@@ -35,7 +40,7 @@ class _WSGIErrorsStream:
 wsgi_errors_stream = _WSGIErrorsStream()
 
 #: The handler Kolba adds when the logger has none of its own level.
-default_handler = logging.StreamHandler(wsgi_errors_stream)  # type: ignore[arg-type]
+default_handler = logging.StreamHandler(wsgi_errors_stream)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )

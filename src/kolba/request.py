@@ -38,8 +38,8 @@ from .sansio.datastructures import (
     EnvironHeaders,
     ETags,
     FileStorage,
-    ImmutableMultiDict,
     IfRange,
+    ImmutableMultiDict,
     LanguageAccept,
     MIMEAccept,
     MultiDict,
@@ -228,8 +228,7 @@ class Request:
                 host = f"{host}:{port}"
         elif not host.isascii() or not _HOST_CHARS.issuperset(host):
             raise BadRequest(
-                "The Host header contains characters that cannot appear in a "
-                "host name."
+                "The Host header contains characters that cannot appear in a host name."
             )
         else:
             # SPEC: RFC 9110 §7.2 — a default port is equivalent to none.
@@ -309,8 +308,10 @@ class Request:
     @property
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule, or ``None``."""
-        if self.url_rule is not None:
-            return self.url_rule.endpoint
+        rule = self.url_rule
+        if rule is not None:
+            endpoint: str = rule.endpoint  # Rule.endpoint is Any; Kolba's are str
+            return endpoint
         return None
 
     @property
@@ -347,7 +348,9 @@ class Request:
     @cached_property
     def cookies(self) -> MultiDict[str, str]:
         """The cookies the client sent."""
-        return self.parameter_storage_class(parse_cookie(self.environ.get("HTTP_COOKIE")))
+        return self.parameter_storage_class(
+            parse_cookie(self.environ.get("HTTP_COOKIE"))
+        )
 
     @cached_property
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
@@ -434,7 +437,9 @@ class Request:
     @cached_property
     def accept_charsets(self) -> CharsetAccept:
         """The Accept-Charset header."""
-        return parse_accept_header(self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept)
+        return parse_accept_header(
+            self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept
+        )
 
     @cached_property
     def accept_encodings(self) -> Accept:
@@ -572,11 +577,15 @@ class Request:
                     f"The request body is {length} bytes; this server accepts at "
                     f"most {limit} (MAX_CONTENT_LENGTH)."
                 )
-            return LimitedStream(raw, length)
+            # LimitedStream is a RawIOBase: it has IO[bytes]'s read/readline/
+            # readinto/close, but typeshed does not declare RawIOBase as IO.
+            return t.cast("t.IO[bytes]", LimitedStream(raw, length))
         if environ.get("wsgi.input_terminated"):
             # A chunked body: the server marks the stream's end for us.
             if limit is not None:
-                return _CappedStream(raw, limit)
+                # A RawIOBase, used as IO[bytes] like LimitedStream above.
+                return t.cast("t.IO[bytes]", _CappedStream(raw, limit))
+            # wsgi.input is untyped (PEP 3333); servers give a binary stream.
             return t.cast("t.IO[bytes]", raw)
         # SPEC: PEP 3333 — without Content-Length a WSGI app must not read input.
         return io.BytesIO()

@@ -152,8 +152,16 @@ class ResponseCacheControl:
     Every change is written back to the response headers at once.
     """
 
-    _flags = ("no_cache", "no_store", "no_transform", "must_revalidate",
-              "proxy_revalidate", "public", "private", "immutable")
+    _flags = (
+        "no_cache",
+        "no_store",
+        "no_transform",
+        "must_revalidate",
+        "proxy_revalidate",
+        "public",
+        "private",
+        "immutable",
+    )
     _numbers = ("max_age", "s_maxage")
 
     def __init__(self, headers: Headers) -> None:
@@ -187,7 +195,11 @@ class ResponseCacheControl:
             if value:
                 values[key] = None
         elif value is not None:
-            values[key] = str(int(value.total_seconds()) if isinstance(value, timedelta) else int(value))
+            values[key] = str(
+                int(value.total_seconds())
+                if isinstance(value, timedelta)
+                else int(value)
+            )
         header = ", ".join(k if v is None else f"{k}={v}" for k, v in values.items())
         if header:
             self._headers["Cache-Control"] = header
@@ -240,7 +252,7 @@ class Response:
             self._status_code = status
             self._status = _status_line(status)
         else:
-            self.status = status  # type: ignore[assignment]
+            self.status = status
         if headers is None and content_type is None:
             # PERF: the common case — no headers given — builds the pair list
             # directly from validated constants instead of going through
@@ -267,7 +279,9 @@ class Response:
             elif response is None:
                 self.response = []
             elif isinstance(response, (str, bytes, bytearray)):
-                body = response.encode() if isinstance(response, str) else bytes(response)
+                body = (
+                    response.encode() if isinstance(response, str) else bytes(response)
+                )
                 self.response = [body]
                 if self.automatically_set_content_length:
                     pairs.append(("Content-Length", str(len(body))))
@@ -327,7 +341,8 @@ class Response:
             value = value.decode("latin-1")
         if not isinstance(value, str):
             raise TypeError(
-                f"A response status must be an int or a str, not {type(value).__name__}."
+                "A response status must be an int or a str, not "
+                f"{type(value).__name__}."
             )
         value = value.strip()
         if not value:
@@ -529,27 +544,40 @@ class Response:
     def _date_header(self, name: str) -> datetime | None:
         return parse_date(self.headers.get(name))
 
-    def _set_date_header(self, name: str, value: datetime | int | float | str | None) -> None:
+    def _set_date_header(
+        self, name: str, value: datetime | int | float | str | None
+    ) -> None:
         if value is None or isinstance(value, str):
             self._set_header(name, value)
         else:
             self._set_header(name, http_date(value))
 
-    last_modified = property(
-        lambda self: self._date_header("Last-Modified"),
-        lambda self, v: self._set_date_header("Last-Modified", v),
-        doc="The Last-Modified header as a datetime.",
-    )
-    expires = property(
-        lambda self: self._date_header("Expires"),
-        lambda self, v: self._set_date_header("Expires", v),
-        doc="The Expires header as a datetime.",
-    )
-    date = property(
-        lambda self: self._date_header("Date"),
-        lambda self, v: self._set_date_header("Date", v),
-        doc="The Date header as a datetime.",
-    )
+    @property
+    def last_modified(self) -> datetime | None:
+        """The Last-Modified header as a datetime."""
+        return self._date_header("Last-Modified")
+
+    @last_modified.setter
+    def last_modified(self, v: datetime | int | float | str | None) -> None:
+        self._set_date_header("Last-Modified", v)
+
+    @property
+    def expires(self) -> datetime | None:
+        """The Expires header as a datetime."""
+        return self._date_header("Expires")
+
+    @expires.setter
+    def expires(self, v: datetime | int | float | str | None) -> None:
+        self._set_date_header("Expires", v)
+
+    @property
+    def date(self) -> datetime | None:
+        """The Date header as a datetime."""
+        return self._date_header("Date")
+
+    @date.setter
+    def date(self, v: datetime | int | float | str | None) -> None:
+        self._set_date_header("Date", v)
 
     @property
     def vary(self) -> HeaderSet:
@@ -663,7 +691,7 @@ class Response:
 
     def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
         """``(etag, is_weak)`` or ``(None, None)``."""
-        return unquote_etag(self.headers.get("ETag"))  # type: ignore[no-any-return]
+        return unquote_etag(self.headers.get("ETag"))
 
     def set_etag(self, etag: str, weak: bool = False) -> None:
         """Set the ETag header (quoted for you)."""
@@ -768,7 +796,9 @@ class Response:
             and not (100 <= code < 200 or code == 204)
         ):
             headers = headers.copy()
-            headers["Content-Length"] = str(sum(len(chunk) for chunk in self.iter_encoded()))
+            headers["Content-Length"] = str(
+                sum(len(chunk) for chunk in self.iter_encoded())
+            )
         return headers
 
     def get_app_iter(self, environ: dict[str, t.Any]) -> t.Iterable[bytes]:
@@ -843,7 +873,9 @@ class Response:
         return False
 
     @classmethod
-    def force_type(cls, response: Response, environ: dict[str, t.Any] | None = None) -> Response:
+    def force_type(
+        cls, response: Response, environ: dict[str, t.Any] | None = None
+    ) -> Response:
         """Return ``response`` as an instance of this class."""
         if isinstance(response, cls):
             return response
@@ -859,17 +891,26 @@ class Response:
 
     @classmethod
     def from_app(
-        cls, app: t.Callable[..., t.Any], environ: dict[str, t.Any], buffered: bool = False
+        cls,
+        app: t.Callable[..., t.Any],
+        environ: dict[str, t.Any],
+        buffered: bool = False,
     ) -> Response:
         """Run a WSGI application and wrap what it returned."""
         captured: list[t.Any] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> t.Callable[[bytes], None]:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+        ) -> t.Callable[[bytes], None]:
             captured[:] = [status, headers]
             return lambda data: None
 
         app_iter = app(environ, start_response)
-        response = cls(app_iter, captured[0] if captured else 200, captured[1] if captured else None)
+        response = cls(
+            app_iter,
+            captured[0] if captured else 200,
+            captured[1] if captured else None,
+        )
         if buffered:
             response.make_sequence()
         return response
@@ -888,7 +929,9 @@ class _ClosingIterator:
 
     __slots__ = ("_iterable", "_iterator", "_close")
 
-    def __init__(self, iterable: t.Iterable[bytes], close: t.Callable[[], None]) -> None:
+    def __init__(
+        self, iterable: t.Iterable[bytes], close: t.Callable[[], None]
+    ) -> None:
         self._iterable = iterable
         self._iterator: t.Iterator[bytes] | None = None
         self._close = close

@@ -69,7 +69,7 @@ class Scaffold:
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         if root_path is None:
@@ -77,7 +77,8 @@ class Scaffold:
         self.root_path = root_path
         self.view_functions: dict[str, ft.RouteCallable] = {}
         self.error_handler_spec: dict[
-            str | None, dict[int | None, dict[type[BaseException], ft.ErrorHandlerCallable]]
+            str | None,
+            dict[int | None, dict[type[BaseException], ft.ErrorHandlerCallable]],
         ] = defaultdict(lambda: defaultdict(dict))
         self.before_request_funcs: dict[str | None, list[ft.BeforeRequestCallable]] = (
             defaultdict(list)
@@ -377,8 +378,9 @@ def get_root_path(import_name: str) -> str:
     Falls back to the working directory for ``__main__`` run interactively.
     """
     mod = sys.modules.get(import_name)
-    if mod is not None and getattr(mod, "__file__", None) is not None:
-        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[type-var]
+    mod_file: str | None = getattr(mod, "__file__", None)
+    if mod_file is not None:
+        return os.path.dirname(os.path.abspath(mod_file))
     import importlib.util
 
     try:

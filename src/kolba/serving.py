@@ -39,7 +39,11 @@ def run_simple(
     """Serve ``application`` on ``hostname:port`` until interrupted (Ctrl-C)."""
     server_class = _ThreadingWSGIServer if threaded else WSGIServer
     with make_server(
-        hostname, port, application, server_class=server_class, handler_class=_QuietHandler
+        hostname,
+        port,
+        application,
+        server_class=server_class,
+        handler_class=_QuietHandler,
     ) as server:
         sys.stderr.write(
             "WARNING: This is a development server. Do not use it in production.\n"

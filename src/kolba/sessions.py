@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import typing as t
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -117,7 +117,7 @@ class NullSession(SecureCookieSession):
             "source code; load it from the environment)."
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
 
 
 class SessionInterface:
@@ -158,7 +158,7 @@ class SessionInterface:
 
     def get_expiration_time(self, app: Kolba, session: SessionMixin) -> datetime | None:
         if session.permanent:
-            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+            return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
     def should_set_cookie(self, app: Kolba, session: SessionMixin) -> bool:
@@ -171,7 +171,9 @@ class SessionInterface:
             f"{type(self).__name__} must implement open_session()."
         )
 
-    def save_session(self, app: Kolba, session: SessionMixin, response: Response) -> None:
+    def save_session(
+        self, app: Kolba, session: SessionMixin, response: Response
+    ) -> None:
         raise NotImplementedError(  # an abstract hook, documented above
             f"{type(self).__name__} must implement save_session()."
         )
@@ -264,7 +266,7 @@ class SecureCookieSessionInterface(SessionInterface):
         value = serializer.dumps(dict(session))
         response.set_cookie(
             name,
-            value,  # type: ignore[arg-type]
+            value,
             expires=self.get_expiration_time(app, session),
             httponly=httponly,
             domain=domain,

@@ -41,7 +41,6 @@ appcontext_popped = _signals.signal("appcontext-popped")
 message_flashed = _signals.signal("message-flashed")
 
 
-
 def _on_connect(signal: t.Any, **kwargs: t.Any) -> None:
     global _connected
     _connected = True

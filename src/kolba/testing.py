@@ -13,7 +13,7 @@ import sys
 import typing as t
 from base64 import b64encode
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote_to_bytes, urlencode, urljoin, urlsplit
 
 from click.testing import CliRunner, Result
@@ -39,10 +39,7 @@ _USER_AGENT = "Kolba-test-client/0.1"
 
 
 def _is_file_value(value: t.Any) -> bool:
-    return (
-        isinstance(value, (FileStorage, tuple))
-        or hasattr(value, "read")
-    )
+    return isinstance(value, (FileStorage, tuple)) or hasattr(value, "read")
 
 
 class EnvironBuilder:
@@ -112,7 +109,11 @@ class EnvironBuilder:
         if query_string is None:
             self.query_string = _wsgi_str(parts.query)
         elif isinstance(query_string, (str, bytes)):
-            qs = query_string.decode("latin-1") if isinstance(query_string, bytes) else _wsgi_str(query_string)
+            qs = (
+                query_string.decode("latin-1")
+                if isinstance(query_string, bytes)
+                else _wsgi_str(query_string)
+            )
             self.query_string = qs
         else:
             self.query_string = _encode_pairs(query_string)
@@ -160,7 +161,12 @@ class EnvironBuilder:
             if any(_is_file_value(value) for _key, value in items):
                 fields: list[tuple[str, t.Any]] = []
                 for key, value in items:
-                    fields.append((key, _file_field(value) if _is_file_value(value) else str(value)))
+                    fields.append(
+                        (
+                            key,
+                            _file_field(value) if _is_file_value(value) else str(value),
+                        )
+                    )
                 body, content_type = encode_multipart(fields)
                 self.body = body
                 self.content_type = content_type
@@ -210,7 +216,9 @@ class EnvironBuilder:
             environ["wsgi.input"] = io.BytesIO(body)
             if self.body is not None:
                 environ["CONTENT_LENGTH"] = str(
-                    self.content_length if self.content_length is not None else len(body)
+                    self.content_length
+                    if self.content_length is not None
+                    else len(body)
                 )
             elif self.content_length is not None:
                 environ["CONTENT_LENGTH"] = str(self.content_length)
@@ -240,7 +248,9 @@ class EnvironBuilder:
     def get_request(self, cls: type[t.Any] | None = None) -> t.Any:
         """A request object for this environ."""
         if cls is None:
-            from .request import Request as cls
+            from .request import Request
+
+            cls = Request
         return cls(self.get_environ())
 
     def close(self) -> None:
@@ -381,10 +391,12 @@ class Cookie:
     def _expired(self) -> bool:
         if self.max_age is not None and self.max_age <= 0:
             return True
-        return self.expires is not None and self.expires <= datetime.now(timezone.utc)
+        return self.expires is not None and self.expires <= datetime.now(UTC)
 
     def __repr__(self) -> str:
-        return f"<Cookie {self.key}={self.value!r} domain={self.domain} path={self.path}>"
+        return (
+            f"<Cookie {self.key}={self.value!r} domain={self.domain} path={self.path}>"
+        )
 
 
 def _parse_set_cookie(header: str, default_host: str) -> Cookie | None:
@@ -440,7 +452,9 @@ class KolbaClient:
         self.application = application
         if response_wrapper in (None, Response):
             response_wrapper = TestResponse
-        elif response_wrapper is not None and not issubclass(response_wrapper, TestResponse):
+        elif response_wrapper is not None and not issubclass(
+            response_wrapper, TestResponse
+        ):
             response_wrapper = type(
                 "WrapperTestResponse", (TestResponse, response_wrapper), {}
             )
@@ -459,10 +473,14 @@ class KolbaClient:
 
     # -- cookies ---------------------------------------------------------------------
 
-    def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
+    def get_cookie(
+        self, key: str, domain: str = "localhost", path: str = "/"
+    ) -> Cookie | None:
         """The cookie the client holds for ``key`` (and domain/path), if any."""
         if self._cookies is None:
-            raise TypeError("Cookies are disabled: create the client with use_cookies=True.")
+            raise TypeError(
+                "Cookies are disabled: create the client with use_cookies=True."
+            )
         return self._cookies.get((domain, path, key))
 
     def set_cookie(
@@ -477,17 +495,23 @@ class KolbaClient:
     ) -> None:
         """Store a cookie as if the server had set it."""
         if self._cookies is None:
-            raise TypeError("Cookies are disabled: create the client with use_cookies=True.")
+            raise TypeError(
+                "Cookies are disabled: create the client with use_cookies=True."
+            )
         cookie = Cookie(key, value, domain, path, origin_only=origin_only)
         if kwargs.get("max_age") is not None and int(kwargs["max_age"]) <= 0:
             self._cookies.pop((domain, path, key), None)
             return
         self._cookies[(domain, path, key)] = cookie
 
-    def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
+    def delete_cookie(
+        self, key: str, *, domain: str = "localhost", path: str = "/"
+    ) -> None:
         """Forget a cookie."""
         if self._cookies is None:
-            raise TypeError("Cookies are disabled: create the client with use_cookies=True.")
+            raise TypeError(
+                "Cookies are disabled: create the client with use_cookies=True."
+            )
         self._cookies.pop((domain, path, key), None)
 
     def _add_cookies_to_environ(self, environ: dict[str, t.Any]) -> None:
@@ -501,7 +525,11 @@ class KolbaClient:
             if cookie._expired():
                 del self._cookies[key]
                 continue
-            if cookie.secure and not secure and host.partition(":")[0] not in ("localhost", "127.0.0.1"):
+            if (
+                cookie.secure
+                and not secure
+                and host.partition(":")[0] not in ("localhost", "127.0.0.1")
+            ):
                 continue
             if cookie._matches(host, path):
                 # Values are kept decoded; quote them as dump_cookie would.
@@ -551,8 +579,13 @@ class KolbaClient:
 
     # -- requests ----------------------------------------------------------------------
 
-    def _request_from_builder_args(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> EnvironBuilder:
-        kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
+    def _request_from_builder_args(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> EnvironBuilder:
+        kwargs["environ_base"] = {
+            **self.environ_base,
+            **(kwargs.get("environ_base") or {}),
+        }
         return EnvironBuilder(self.application, *args, **kwargs)
 
     def open(
@@ -623,7 +656,7 @@ class KolbaClient:
         script = environ.get("SCRIPT_NAME", "")
         path = unquote_to_bytes(target.path or "/").decode("latin-1")
         if script and path.startswith(script):
-            path = path[len(script):]
+            path = path[len(script) :]
         new["PATH_INFO"] = path
         new["QUERY_STRING"] = target.query
         if code in (307, 308):
@@ -664,7 +697,9 @@ class KolbaClient:
             app_iter = _Chained(chunks, iterator, close)
         status, headers = captured
         request = _RequestStub(environ)
-        response = self.response_wrapper(app_iter, status, Headers(headers), request=request)
+        response = self.response_wrapper(
+            app_iter, status, Headers(headers), request=request
+        )
         if buffered:
             response.make_sequence()
         self._update_cookies(environ, response.headers)
@@ -714,7 +749,9 @@ class KolbaClient:
 
 
 class _Chained:
-    def __init__(self, head: list[bytes], tail: t.Iterator[bytes], close: t.Any) -> None:
+    def __init__(
+        self, head: list[bytes], tail: t.Iterator[bytes], close: t.Any
+    ) -> None:
         self._head = head
         self._tail = tail
         self._close = close

@@ -65,7 +65,9 @@ TemplateFilterCallable = Callable[..., t.Any]
 TemplateGlobalCallable = Callable[..., t.Any]
 TemplateTestCallable = Callable[..., bool]
 URLDefaultCallable = Callable[[str, dict[str, t.Any]], None]
-URLValuePreprocessorCallable = Callable[[t.Optional[str], t.Optional[dict[str, t.Any]]], None]
+URLValuePreprocessorCallable = Callable[
+    [t.Optional[str], t.Optional[dict[str, t.Any]]], None
+]
 ErrorHandlerCallable = t.Union[
     Callable[[t.Any], ResponseReturnValue],
     Callable[[t.Any], Awaitable[ResponseReturnValue]],

@@ -49,7 +49,7 @@ class TaggedJSONSerializer:
             if len(value) == 1:
                 key, inner = next(iter(value.items()))
                 if key == " di":
-                    return {k: v for k, v in inner.items()}
+                    return dict(inner)
                 if key == " t":
                     return tuple(inner)
                 if key == " b":

@@ -34,11 +34,16 @@ _SAMESITE = ("Strict", "Lax", "None")
 
 def _to_text(header: str) -> str:
     # WSGI gives header values as latin-1 characters standing for bytes.
+    if header.isascii():
+        return header
     try:
-        raw = header.encode("latin-1")
+        return header.encode("latin-1").decode("utf-8")
     except UnicodeEncodeError:
         return header  # already text
-    return raw.decode("utf-8", "replace")
+    except UnicodeDecodeError:
+        # Not UTF-8: keep the latin-1 reading, which loses nothing (each
+        # character is one byte of the original), as Flask does.
+        return header
 
 
 def _unslash(quoted: str) -> str:
