@@ -6,4 +6,6 @@ bash scripts/setup.sh
 .venv/bin/python -m pytest -q -n 2 -p no:cacheprovider "$@"
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
+# tests/type_check is only type-checked (mypy cannot mix packages and files).
+.venv/bin/mypy tests/type_check
 .venv/bin/python bench/run.py --quick --no-write

@@ -20,7 +20,6 @@ from .globals import session as session
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
-from .helpers import get_template_attribute as get_template_attribute
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
 from .helpers import send_file as send_file
@@ -59,7 +58,6 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
-    "get_template_attribute",
     "got_request_exception",
     "has_app_context",
     "has_request_context",

@@ -202,6 +202,7 @@ def with_appcontext(f: _F) -> _F:
             ctx.with_resource(app.app_context())
         return ctx.invoke(f, *args, **kwargs)
 
+    # cast: update_wrapper returns decorator, which takes f's arguments.
     return t.cast(_F, functools.update_wrapper(decorator, f))
 
 
@@ -214,7 +215,8 @@ class AppGroup(click.Group):
         def decorator(f: t.Callable[..., t.Any]) -> click.Command:
             if wrap_for_ctx:
                 f = with_appcontext(f)
-            return click.Group.command(self, *args, **kwargs)(f)  # type: ignore[no-any-return]
+            command: click.Command = click.Group.command(self, *args, **kwargs)(f)
+            return command
 
         return decorator
 
@@ -388,7 +390,7 @@ def shell_command() -> None:
             eval(compile(f.read(), startup, "exec"), ctx)
     ctx.update(current_app.make_shell_context())
     try:
-        from IPython import start_ipython  # type: ignore[import-not-found]
+        from IPython import start_ipython
     except ImportError:
         code.interact(banner=banner, local=ctx)
     else:

@@ -120,7 +120,7 @@ class ConfigAttribute(Generic[T]):
             return self.get_converter(value)
         # The converter is absent, so the declared T is the stored type by the
         # caller's promise; config values are untyped at runtime.
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]  # untyped config value is T by contract
 
     def __set__(self, obj: _HasConfig, value: Any) -> None:
         obj.config[self.__name__] = value

@@ -114,7 +114,7 @@ class AppContext:
         if _signals._connected:
             self.app._send_signal("appcontext_pushed")
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]  # sentinel: "not given", not None
         """Run ``teardown_appcontext`` functions, then deactivate the context."""
         try:
             if len(self._cv_tokens) == 1 and (
@@ -159,6 +159,9 @@ class RequestContext:
     :param request: an already built request (else one is built).
     :param session: an already opened session (else opened on first use).
     """
+
+    #: Set by :func:`~kolba.get_flashed_messages` the first time it runs.
+    _kolba_flashes: list[tuple[str, str]]
 
     def __init__(
         self,
@@ -221,7 +224,7 @@ class RequestContext:
             except HTTPException as exc:
                 request.routing_exception = exc
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]  # sentinel: "not given", not None
         """Run teardown functions, close the request, deactivate the contexts."""
         tokens = self._cv_tokens
         app = self.app
@@ -324,4 +327,5 @@ def copy_current_request_context(f: _F) -> _F:
         with copied:
             return copied.app.ensure_sync(f)(*args, **kwargs)
 
+    # cast: update_wrapper returns wrapper, which takes f's arguments.
     return t.cast(_F, update_wrapper(wrapper, f))

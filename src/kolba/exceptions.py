@@ -270,7 +270,9 @@ class BadRequestKeyError(BadRequest, KeyError):
     #: In debug mode the key is added to the description, to help the developer.
     show_exception = False
 
-    def __init__(self, arg: str | None = None, *args: t.Any, **kwargs: t.Any) -> None:
+    def __init__(
+        self, arg: object | None = None, *args: t.Any, **kwargs: t.Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.args = () if arg is None else (arg,)
 

@@ -120,7 +120,7 @@ class _ContextProxy:
         except RuntimeError:
             return []
 
-    @property  # type: ignore[misc]
+    @property  # type: ignore[misc]  # proxy reports the proxied class
     def __class__(self) -> type:
         try:
             return type(self._kolba_get())

@@ -26,6 +26,8 @@ __all__ = [
     "url_for",
 ]
 
+_P = t.ParamSpec("_P")
+
 
 def _safe_location(location: str) -> str:
     # SECURITY: iri_to_uri percent-encodes spaces, non-ASCII and above all CR
@@ -131,25 +133,31 @@ def make_response(*args: t.Any) -> Response:
     return current_app.make_response(args)
 
 
+@t.overload
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr]:
+    generator_or_function: t.Iterator[t.AnyStr],
+) -> t.Iterator[t.AnyStr]: ...
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Callable[_P, t.Iterator[t.AnyStr]],
+) -> t.Callable[_P, t.Iterator[t.AnyStr]]: ...
+def stream_with_context(generator_or_function: t.Any) -> t.Any:
     """Keep the request context alive while a streamed response is generated.
 
     Without it, ``request`` is gone by the time the server iterates the body.
     Use as a wrapper (``stream_with_context(gen())``) or a decorator.
     """
     try:
-        gen = iter(generator_or_function)  # type: ignore[arg-type]
+        gen = iter(generator_or_function)
     except TypeError:
 
         def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
-            gen = generator_or_function(*args, **kwargs)  # type: ignore[operator]
+            gen = generator_or_function(*args, **kwargs)
             return stream_with_context(gen)
 
-        return update_wrapper(decorator, generator_or_function)  # type: ignore[arg-type,return-value]
+        return update_wrapper(decorator, generator_or_function)
 
-    def generator() -> t.Iterator[t.AnyStr | None]:
+    def generator() -> t.Iterator[t.Any]:
         ctx = _cv_request.get(None)
         if ctx is None:
             raise RuntimeError(
@@ -169,7 +177,7 @@ def stream_with_context(
 
     wrapped = generator()
     next(wrapped)  # enter the contexts now, while they are still active
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def flash(message: str, category: str = "message") -> None:
@@ -205,15 +213,10 @@ def get_flashed_messages(
     flashes = getattr(ctx, "_kolba_flashes", None)
     if flashes is None:
         flashes = session.pop("_flashes") if "_flashes" in session else []
-        ctx._kolba_flashes = flashes  # type: ignore[attr-defined]
+        ctx._kolba_flashes = flashes
     if category_filter:
         wanted = set(category_filter)
         flashes = [f for f in flashes if f[0] in wanted]
     if not with_categories:
         return [f[1] for f in flashes]
     return [tuple(f) for f in flashes]
-
-
-def get_template_attribute(template_name: str, attribute: str) -> t.Any:
-    """A macro or variable exported by a template, callable from Python."""
-    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)  # type: ignore[attr-defined]

@@ -498,6 +498,7 @@ class Request:
         """
         limits = self.__dict__.get("_limits_cache")
         if limits is not None:
+            # cast: _limits() stores exactly this tuple.
             return t.cast("tuple[int | None, int | None, int | None]", limits)
         ctx = _cv_app.get(None)
         config = ctx.app.config if ctx is not None else {}
@@ -520,6 +521,7 @@ class Request:
         """The most body bytes accepted (MAX_CONTENT_LENGTH); beyond it, 413."""
         if self._max_content_length is not None:
             return self._max_content_length
+        # cast: config is untyped; the key holds int | None.
         return t.cast("int | None", _app_config("MAX_CONTENT_LENGTH"))
 
     @max_content_length.setter
@@ -532,6 +534,7 @@ class Request:
         """The most bytes of non-file form fields kept in memory; beyond it, 413."""
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
+        # cast: config is untyped; the key holds int | None.
         return t.cast("int | None", _app_config("MAX_FORM_MEMORY_SIZE"))
 
     @max_form_memory_size.setter
@@ -544,6 +547,7 @@ class Request:
         """The most fields and files a form may carry; beyond it, 413."""
         if self._max_form_parts is not None:
             return self._max_form_parts
+        # cast: config is untyped; the key holds int | None.
         return t.cast("int | None", _app_config("MAX_FORM_PARTS"))
 
     @max_form_parts.setter
@@ -622,6 +626,7 @@ class Request:
     @property
     def data(self) -> bytes:
         """The body as bytes (empty for form bodies, which go to :attr:`form`)."""
+        # cast: get_data() without as_text returns bytes.
         return t.cast(bytes, self.get_data(parse_form_data=True))
 
     def _wants_form(self) -> bool:
@@ -712,12 +717,14 @@ class Request:
     def form(self) -> MultiDict[str, str]:
         """Fields of a urlencoded or multipart body (not files)."""
         self._load_form_data()
+        # cast: _load_form_data() stored it.
         return t.cast("MultiDict[str, str]", self.__dict__["form"])
 
     @cached_property
     def files(self) -> MultiDict[str, FileStorage]:
         """Uploaded files of a multipart body, as :class:`FileStorage`."""
         self._load_form_data()
+        # cast: _load_form_data() stored it.
         return t.cast("MultiDict[str, FileStorage]", self.__dict__["files"])
 
     @cached_property
@@ -901,7 +908,7 @@ class _CappedStream(io.RawIOBase):
             return b"".join(chunks)
         chunk = self._stream.read(size)
         self._account(len(chunk))
-        return t.cast(bytes, chunk)
+        return t.cast(bytes, chunk)  # wsgi.input is a binary stream (PEP 3333)
 
     def _account(self, count: int) -> None:
         self._read += count

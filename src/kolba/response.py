@@ -812,6 +812,7 @@ class Response:
         ):
             iterable: t.Iterable[bytes] = ()
         elif self.direct_passthrough:
+            # cast: direct_passthrough: the caller promises bytes.
             return t.cast("t.Iterable[bytes]", self.response)
         elif self.is_sequence:
             response = self.response
@@ -874,7 +875,9 @@ class Response:
 
     @classmethod
     def force_type(
-        cls, response: Response, environ: dict[str, t.Any] | None = None
+        cls,
+        response: Response | t.Callable[..., t.Any],
+        environ: dict[str, t.Any] | None = None,
     ) -> Response:
         """Return ``response`` as an instance of this class."""
         if isinstance(response, cls):

@@ -45,8 +45,8 @@ def setupmethod(f: _F) -> _F:
     wrapper_func.__name__ = f.__name__
     wrapper_func.__qualname__ = f.__qualname__
     wrapper_func.__doc__ = f.__doc__
-    wrapper_func.__wrapped__ = f  # type: ignore[attr-defined]
-    return t.cast(_F, wrapper_func)
+    wrapper_func.__wrapped__ = f  # type: ignore[attr-defined]  # like functools.wraps
+    return t.cast(_F, wrapper_func)  # wrapper_func forwards every argument to f
 
 
 class Scaffold:
@@ -315,7 +315,7 @@ class Scaffold:
         return exc_class, None
 
 
-def _endpoint_from_view_func(view_func: t.Callable[..., t.Any]) -> str:
+def _endpoint_from_view_func(view_func: t.Callable[..., t.Any] | None) -> str:
     if view_func is None:
         raise TypeError("A view function is needed to derive an endpoint name.")
     return view_func.__name__
@@ -357,6 +357,7 @@ def find_package(import_name: str) -> tuple[str | None, str]:
         else:
             package_path = os.path.dirname(os.path.dirname(spec.origin))
     else:
+        # cast: only namespace packages (handled above) lack an origin.
         package_path = os.path.dirname(t.cast(str, spec.origin))
     py_prefix = os.path.abspath(sys.prefix)
     if pathlib.PurePath(package_path).is_relative_to(py_prefix):

@@ -151,7 +151,8 @@ class SessionInterface:
         return bool(app.config["SESSION_COOKIE_SECURE"])
 
     def get_cookie_samesite(self, app: Kolba) -> str | None:
-        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+        samesite: str | None = app.config["SESSION_COOKIE_SAMESITE"]
+        return samesite
 
     def get_cookie_partitioned(self, app: Kolba) -> bool:
         return bool(app.config["SESSION_COOKIE_PARTITIONED"])
@@ -206,7 +207,7 @@ class SecureCookieSessionInterface(SessionInterface):
         # itsdangerous signs with the last key and verifies with any of them.
         keys.reverse()
         return URLSafeTimedSerializer(
-            keys,  # type: ignore[arg-type]
+            keys,  # type: ignore[arg-type]  # itsdangerous takes mixed str/bytes keys (want_bytes each)
             salt=self.salt,
             serializer=self.serializer,
             signer_kwargs={

@@ -327,6 +327,7 @@ class TestResponse(Response):
     @property
     def text(self) -> str:
         """The body decoded as UTF-8."""
+        # cast: get_data(as_text=True) returns str.
         return t.cast(str, self.get_data(as_text=True))
 
     def make_sequence(self) -> None:
@@ -458,6 +459,7 @@ class KolbaClient:
             response_wrapper = type(
                 "WrapperTestResponse", (TestResponse, response_wrapper), {}
             )
+        # cast: each branch above leaves a TestResponse subclass.
         self.response_wrapper = t.cast("type[TestResponse]", response_wrapper)
         self._cookies: dict[tuple[str, str, str], Cookie] | None = (
             {} if use_cookies else None
@@ -782,7 +784,7 @@ class KolbaCliRunner(CliRunner):
         self.app = app
         super().__init__(**kwargs)
 
-    def invoke(  # type: ignore[override]
+    def invoke(  # type: ignore[override]  # Flask API: cli defaults to app.cli
         self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any
     ) -> Result:
         """Run a command; the default is the app's ``cli`` group."""

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import json as _json
 from contextvars import ContextVar
-from typing import IO, Any, AnyStr
+from typing import IO, TYPE_CHECKING, Any, AnyStr
 
 from .provider import _json_default
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..app import Kolba
+    from ..response import Response
 
 __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
 
@@ -26,7 +30,7 @@ _cv_app: ContextVar[Any] | None = None
 _plain_encoder = _json.JSONEncoder(default=_json_default)
 
 
-def _current_app() -> Any:
+def _current_app() -> Kolba | None:
     """Return the active application, or ``None`` outside an app context."""
     global _cv_app
     if _cv_app is None:
@@ -111,7 +115,7 @@ def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
     return _json.load(fp, **kwargs)
 
 
-def jsonify(*args: Any, **kwargs: Any) -> Any:
+def jsonify(*args: Any, **kwargs: Any) -> Response:
     """Return a JSON response built from the arguments.
 
     A view can usually return a dict or list directly instead; use this when

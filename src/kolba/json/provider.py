@@ -16,7 +16,11 @@ import uuid
 import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import IO, Any, AnyStr
+from typing import IO, TYPE_CHECKING, Any, AnyStr, cast
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..app import Kolba
+    from ..response import Response
 
 __all__ = ["DefaultJSONProvider", "JSONProvider"]
 
@@ -34,11 +38,12 @@ class JSONProvider:
         ``_app``, so the provider does not keep the application alive.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Kolba) -> None:
         # The application class is defined above this module in the layering,
-        # so it is typed loosely here; a provider only needs ``debug`` and
-        # ``response_class`` from it.
-        self._app: Any = weakref.proxy(app)
+        # so it is imported for type checking only; a provider needs only
+        # ``debug`` and ``response_class`` from it.
+        # cast: a weakref proxy forwards every attribute to the application.
+        self._app = cast("Kolba", weakref.proxy(app))
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize ``obj`` to a JSON string.
@@ -92,7 +97,7 @@ class JSONProvider:
             return args[0]
         return args or kwargs or None
 
-    def response(self, *args: Any, **kwargs: Any) -> Any:
+    def response(self, *args: Any, **kwargs: Any) -> Response:
         """Serialize the arguments and return an ``application/json`` response.
 
         :func:`kolba.json.jsonify` calls this on the current application.
@@ -222,7 +227,7 @@ class DefaultJSONProvider(JSONProvider):
         """
         return json.loads(s, **kwargs)
 
-    def response(self, *args: Any, **kwargs: Any) -> Any:
+    def response(self, *args: Any, **kwargs: Any) -> Response:
         """Serialize the arguments and return a JSON response.
 
         The body ends with a newline. It is compact (no spaces) unless

@@ -182,7 +182,7 @@ class _Search:
                         return found
                 continue
             target = "/".join(parts[i:]) if edge.final else part
-            match = edge.pattern.match(target)  # type: ignore[union-attr]
+            match = edge.pattern.match(target)  # type: ignore[union-attr]  # dynamic edges always have a pattern
             if match is None:
                 continue
             if edge.plain_groups:

@@ -147,9 +147,9 @@ class MultiDict(dict[K, V]):
         try:
             return dict.__getitem__(_raw(self), key)[0]
         except (KeyError, IndexError):
-            raise BadRequestKeyError(key) from None  # type: ignore[arg-type]
+            raise BadRequestKeyError(key) from None
 
-    @t.overload  # type: ignore[override]
+    @t.overload  # type: ignore[override]  # Werkzeug's get(key, default, type)
     def get(self, key: K) -> V | None: ...
     @t.overload
     def get(self, key: K, default: V) -> V: ...
@@ -185,7 +185,7 @@ class MultiDict(dict[K, V]):
             return default
 
     @t.overload
-    def getlist(self, key: K) -> list[V]: ...
+    def getlist(self, key: K, type: None = None) -> list[V]: ...
     @t.overload
     def getlist(self, key: K, type: t.Callable[[V], T]) -> list[T]: ...
 
@@ -211,7 +211,7 @@ class MultiDict(dict[K, V]):
                 pass
         return result
 
-    def items(self, multi: bool = False) -> Iterator[tuple[K, V]]:  # type: ignore[override]
+    def items(self, multi: bool = False) -> Iterator[tuple[K, V]]:  # type: ignore[override]  # Werkzeug API: iterator, multi=
         """Iterate over ``(key, value)`` pairs.
 
         :param multi: yield every value of each key, not only the first.
@@ -228,7 +228,7 @@ class MultiDict(dict[K, V]):
         for key, values in dict.items(_raw(self)):
             yield key, list(values)
 
-    def values(self) -> Iterator[V]:  # type: ignore[override]
+    def values(self) -> Iterator[V]:  # type: ignore[override]  # Werkzeug API: first values, iterator
         """Iterate over the first value of each key."""
         for values in dict.values(_raw(self)):
             if values:
@@ -288,7 +288,7 @@ class MultiDict(dict[K, V]):
         else:
             dict.pop(_raw(self), key, None)
 
-    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]
+    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]  # Werkzeug API: default None
         """Return the first value of ``key``, setting it to ``default`` if missing."""
         if key in self:
             return self[key]
@@ -306,14 +306,14 @@ class MultiDict(dict[K, V]):
             dict.__setitem__(_raw(self), key, list(default_list or ()))
         return self._values_of(key)
 
-    def update(  # type: ignore[override]
+    def update(  # type: ignore[override]  # Werkzeug API: adds, not replaces
         self,
         mapping: MultiDict[K, V] | Mapping[K, V | Iterable[V]] | Iterable[tuple[K, V]],
     ) -> None:
         """Add the values of ``mapping``; existing values are kept."""
         self._extend(_iter_multi_items(mapping))
 
-    def __ior__(self, other: t.Any) -> MultiDict[K, V]:  # type: ignore[override,misc]
+    def __ior__(self, other: t.Any) -> MultiDict[K, V]:  # type: ignore[override,misc]  # Werkzeug API: |= adds values
         self.update(other)
         return self
 
@@ -327,7 +327,7 @@ class MultiDict(dict[K, V]):
             if values:
                 return values[0]
         if default is _missing:
-            raise BadRequestKeyError(key)  # type: ignore[arg-type]
+            raise BadRequestKeyError(key)
         return default
 
     def popitem(self) -> tuple[K, V]:
@@ -366,7 +366,7 @@ class ImmutableMultiDict(MultiDict[K, V]):
     def setlist(self, key: K, new_list: Iterable[V]) -> None:
         self._raise_immutable()
 
-    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]
+    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]  # Werkzeug API: default None
         self._raise_immutable()
 
     def setlistdefault(
@@ -377,7 +377,7 @@ class ImmutableMultiDict(MultiDict[K, V]):
     def update(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._raise_immutable()
 
-    def __ior__(self, other: t.Any) -> MultiDict[K, V]:  # type: ignore[override,misc]
+    def __ior__(self, other: t.Any) -> MultiDict[K, V]:  # type: ignore[override,misc]  # Werkzeug API: |= adds values
         self._raise_immutable()
 
     def pop(self, key: K, default: t.Any = _missing) -> t.Any:
@@ -395,7 +395,7 @@ class ImmutableMultiDict(MultiDict[K, V]):
     def clear(self) -> None:
         self._raise_immutable()
 
-    def __hash__(self) -> int:  # type: ignore[override]
+    def __hash__(self) -> int:  # type: ignore[override]  # immutable: hashable again
         return hash(tuple(self.items(multi=True)))
 
 
@@ -419,14 +419,14 @@ class CombinedMultiDict(ImmutableMultiDict[K, V]):
         for d in self.dicts:
             if key in d:
                 return d[key]
-        raise BadRequestKeyError(key)  # type: ignore[arg-type]
+        raise BadRequestKeyError(key)
 
     def getlist(
         self, key: K, type: t.Callable[[V], t.Any] | None = None
     ) -> list[t.Any]:
         result: list[t.Any] = []
         for d in self.dicts:
-            result.extend(d.getlist(key, type))  # type: ignore[arg-type]
+            result.extend(d.getlist(key, type))
         return result
 
     def _keys(self) -> list[K]:
@@ -436,7 +436,7 @@ class CombinedMultiDict(ImmutableMultiDict[K, V]):
                 seen.setdefault(key, None)
         return list(seen)
 
-    def keys(self) -> t.KeysView[K]:  # type: ignore[override]
+    def keys(self) -> t.KeysView[K]:  # type: ignore[override]  # merged keys, not a dict_keys
         return dict.fromkeys(self._keys()).keys()
 
     def __iter__(self) -> Iterator[K]:
@@ -460,9 +460,9 @@ class CombinedMultiDict(ImmutableMultiDict[K, V]):
             )
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable
 
-    def items(self, multi: bool = False) -> Iterator[tuple[K, V]]:  # type: ignore[override]
+    def items(self, multi: bool = False) -> Iterator[tuple[K, V]]:  # type: ignore[override]  # Werkzeug API: iterator, multi=
         if multi:
             for d in self.dicts:
                 yield from d.items(multi=True)
@@ -474,7 +474,7 @@ class CombinedMultiDict(ImmutableMultiDict[K, V]):
         for key in self._keys():
             yield key, self.getlist(key)
 
-    def values(self) -> Iterator[V]:  # type: ignore[override]
+    def values(self) -> Iterator[V]:  # type: ignore[override]  # Werkzeug API: first values, iterator
         for _key, value in self.items():
             yield value
 
@@ -692,7 +692,7 @@ class Headers:
         theirs = sorted((name.lower(), value) for name, value in other)
         return mine == theirs
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable
 
     def __str__(self) -> str:
         lines = [f"{name}: {value}\r\n" for name, value in self]
@@ -1348,7 +1348,7 @@ class Authorization:
             other.token,
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable
 
     def to_header(self) -> str:
         """Serialize to a header value."""

@@ -125,6 +125,7 @@ def _parse_urlencoded(
     try:
         pairs = parse_qsl(body, max_fields=max_form_parts, part="form")
     except RequestEntityTooLarge:
+        # cast: parse_qsl raises this only when max_fields is set.
         raise _parts_limit_error(t.cast(int, max_form_parts)) from None
     return ImmutableMultiDict(pairs), ImmutableMultiDict()
 
