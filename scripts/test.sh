@@ -2,6 +2,7 @@
 # Set up and run the whole test suite, then the static checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
 bash scripts/setup.sh
 .venv/bin/python -m pytest -q -n 2 -p no:cacheprovider "$@"
 .venv/bin/ruff check src tests bench

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install the OS packages the test suite runs for real (Debian/Ubuntu, as root).
+# Idempotent: installs only what is missing.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != "0" ]; then
+    echo "system-deps: missing ${need[*]}; run as root or install them yourself" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
