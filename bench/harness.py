@@ -11,13 +11,20 @@ import ast
 import importlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
 from time import perf_counter
 from urllib.parse import urlencode
 
-from apps.spec import FORM_FIELDS, FORM_SEPARATOR, FORM_VALUES, HELLO, static_body
+from apps.spec import (
+    FORM_FIELDS,
+    FORM_SEPARATOR,
+    FORM_VALUES,
+    HELLO,
+    TEMPLATE_BODY,
+    static_body,
+)
 
 FRAMEWORKS = ("kolba", "flask", "bottle", "falcon", "raw")
 LABELS = {
@@ -84,9 +91,17 @@ class Case:
     expect_body: bytes | None = None  # exact response body, if checked
     expect_json: object = None  # parsed JSON response body, if checked
     expect_ctype: str | None = None  # response Content-Type prefix, if checked
+    # Session cases: the request carries the cookie the app set on a first
+    # request (see prepare()); ``cookie`` holds it once prepared.
+    needs_cookie: bool = False
+    first_body: bytes | None = None  # the first (cookie-less) answer
+    cookie: str | None = None
 
     def environ(self) -> dict:
-        return base_environ(self.method, self.path, self.body, self.content_type)
+        env = base_environ(self.method, self.path, self.body, self.content_type)
+        if self.cookie is not None:
+            env["HTTP_COOKIE"] = self.cookie
+        return env
 
 
 FORM_BODY = urlencode([(k, FORM_VALUES[k]) for k in FORM_FIELDS]).encode("ascii")
@@ -120,6 +135,25 @@ CASES = {
         expect_body=FORM_EXPECT,
     ),
     "404": Case("404", "GET", "/missing", 404),
+    "template": Case(
+        "template",
+        "GET",
+        "/template",
+        200,
+        expect_body=TEMPLATE_BODY.encode(),
+        expect_ctype="text/html",
+    ),
+    # The cookie from the first request says count=1; each timed request reads
+    # it, increments, writes a new signed cookie and answers 2.
+    "session": Case(
+        "session",
+        "GET",
+        "/session",
+        200,
+        expect_body=b"2",
+        needs_cookie=True,
+        first_body=b"1",
+    ),
 }
 
 
@@ -139,6 +173,12 @@ def static_case(i: int) -> Case:
 def load_factory(framework: str):
     """Return ``apps.<framework>_app.make_app``; raises if it cannot be imported."""
     return importlib.import_module(f"apps.{framework}_app").make_app
+
+
+def unsupported_cases(framework: str) -> dict[str, str]:
+    """Cases a framework's app does not implement (case -> why): shown as n/a."""
+    module = importlib.import_module(f"apps.{framework}_app")
+    return dict(getattr(module, "UNSUPPORTED_CASES", {}))
 
 
 def kolba_module_drift() -> str | None:
@@ -201,8 +241,29 @@ def call_once(app, case: Case) -> tuple[str, list, bytes]:
     return captured["status"], captured["headers"], body
 
 
+def prepare(app, case: Case) -> Case:
+    """Return ``case`` ready for ``app``: with the app's own session cookie if needed.
+
+    The cookie comes from one cookie-less request to the same app, so every
+    framework signs it its own way.
+    """
+    if not case.needs_cookie or case.cookie is not None:
+        return case
+    status, headers, body = call_once(app, case)
+    if not status.startswith("200") or body != case.first_body:
+        raise BrokenApp(
+            f"{case.path} without a cookie: {status!r} {body[:200]!r}, expected "
+            f"200 {case.first_body!r}"
+        )
+    cookies = [v for k, v in headers if k.lower() == "set-cookie"]
+    if len(cookies) != 1:
+        raise BrokenApp(f"{case.path}: expected one Set-Cookie, got {cookies!r}")
+    return replace(case, cookie=cookies[0].split(";", 1)[0])
+
+
 def verify(app, case: Case) -> None:
     """Raise BrokenApp unless the app answers ``case`` correctly."""
+    case = prepare(app, case)
     status, headers, body = call_once(app, case)
     shown = body[:200]
     try:
@@ -227,6 +288,8 @@ def verify(app, case: Case) -> None:
             raise BrokenApp(
                 f"{case.path}: JSON {data!r}, expected {case.expect_json!r}"
             )
+    if case.needs_cookie and not any(k.lower() == "set-cookie" for k, _ in headers):
+        raise BrokenApp(f"{case.path}: the updated session was not sent back")
     if case.expect_ctype is not None:
         ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
         if not ctype.lower().startswith(case.expect_ctype):
@@ -244,6 +307,7 @@ def _sr(status, headers, exc_info=None):
 
 def make_runner(app, case: Case):
     """Return ``run(n) -> seconds`` timing n requests of ``case`` against ``app``."""
+    case = prepare(app, case)
     base = case.environ()
     payload = case.body
 

@@ -4,7 +4,8 @@
     python bench/profile_kolba.py [CASE] [-n REQUESTS] [--top 25] [--sort tottime]
                                   [--framework kolba] [--routes 100]
 
-CASE is one of plaintext, json, routing, form, 404 (default plaintext). The app is
+CASE is one of plaintext, json, routing, form, 404, template, session (default
+plaintext). The app is
 checked for a correct answer first, warmed up, then REQUESTS requests are run under
 cProfile through the same timing loop as bench/run.py; the top functions by tottime
 are printed. ``--framework flask`` profiles the Flask app for comparison.

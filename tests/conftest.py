@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 import typing as t
 
 import pytest
@@ -41,3 +47,55 @@ def _leak_detector() -> t.Iterator[None]:
         leaks.append(app_ctx)
         app_ctx.pop()
     assert not leaks, f"contexts left pushed by the test: {leaks}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> t.Iterator[str]:
+    """A throwaway ``redis-server`` on 127.0.0.1 (no persistence); its URL.
+
+    Each xdist worker starts its own. Skips only if ``redis-server`` is not
+    installed (``scripts/system-deps.sh`` installs it).
+    """
+    executable = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.access(executable, os.X_OK):
+        pytest.skip("redis-server is not installed; run scripts/system-deps.sh")
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as workdir:
+        process = subprocess.Popen(
+            [
+                executable,
+                "--port", str(port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", workdir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"redis-server did not start on port {port}"
+                        ) from None
+                    time.sleep(0.02)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
+                process.kill()
+                process.wait()

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import jinja2
 from bottle import Bottle, request, response
 
-from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+from .spec import (
+    FORM_FIELDS,
+    FORM_SEPARATOR,
+    HELLO,
+    TEMPLATE,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
+    filler_routes,
+    static_body,
+)
+
+# Bottle, Falcon and the raw callable have no session of their own.
+UNSUPPORTED_CASES = {"session": "no built-in session"}
 
 
 def _static_view(i):
@@ -26,6 +39,7 @@ def _post_view(post_id):
 
 def make_app(n_routes=100):
     app = Bottle()
+    page = jinja2.Environment(autoescape=True).from_string(TEMPLATE)
 
     @app.get("/plaintext")
     def plaintext():
@@ -42,6 +56,10 @@ def make_app(n_routes=100):
         # getunicode: Bottle keeps form values as latin-1 "native strings";
         # this is its documented way to get correctly decoded text.
         return FORM_SEPARATOR.join(data.getunicode(name) for name in FORM_FIELDS)
+
+    @app.get("/template")
+    def template():
+        return page.render(title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)  # text/html
 
     for kind, i in filler_routes(n_routes):
         if kind == "static":

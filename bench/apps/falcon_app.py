@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import falcon
+import jinja2
 
-from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+from .spec import (
+    FORM_FIELDS,
+    FORM_SEPARATOR,
+    HELLO,
+    TEMPLATE,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
+    filler_routes,
+    static_body,
+)
+
+# Bottle, Falcon and the raw callable have no session of their own.
+UNSUPPORTED_CASES = {"session": "no built-in session"}
 
 
 class PlainText:
@@ -25,6 +38,15 @@ class Form:
         data = req.get_media()
         resp.content_type = falcon.MEDIA_TEXT
         resp.text = FORM_SEPARATOR.join(data[name] for name in FORM_FIELDS)
+
+
+class Page:
+    def __init__(self):
+        self.page = jinja2.Environment(autoescape=True).from_string(TEMPLATE)
+
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = self.page.render(title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
 
 
 class Static:
@@ -59,6 +81,7 @@ def make_app(n_routes=100):
     app.add_route("/plaintext", PlainText())
     app.add_route("/json", JsonMessage())
     app.add_route("/form", Form())
+    app.add_route("/template", Page())
     user, post = User(), Post()
     for kind, i in filler_routes(n_routes):
         if kind == "static":

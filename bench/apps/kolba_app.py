@@ -6,9 +6,19 @@ else (run.py checks it): the two must stay identical so the comparison is like f
 
 from __future__ import annotations
 
-from kolba import Kolba, Response, jsonify, request
+from kolba import Kolba, Response, jsonify, render_template, request, session
 
-from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+from .spec import (
+    FORM_FIELDS,
+    FORM_SEPARATOR,
+    HELLO,
+    SECRET_KEY,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
+    filler_routes,
+    static_body,
+)
 
 
 def _static_view(i):
@@ -30,6 +40,7 @@ def _post_view(post_id):
 
 def make_app(n_routes=100):
     app = Kolba(__name__)
+    app.secret_key = SECRET_KEY
 
     @app.route("/plaintext")
     def plaintext():
@@ -43,6 +54,15 @@ def make_app(n_routes=100):
     def form():
         data = request.form
         return FORM_SEPARATOR.join(data[name] for name in FORM_FIELDS)
+
+    @app.route("/template")
+    def template():
+        return render_template(TEMPLATE_NAME, title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+
+    @app.route("/session")
+    def session_counter():
+        session["count"] = session.get("count", 0) + 1
+        return str(session["count"])
 
     for kind, i in filler_routes(n_routes):
         if kind == "static":

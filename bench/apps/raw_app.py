@@ -11,10 +11,25 @@ import json
 import re
 from urllib.parse import parse_qsl
 
-from .spec import FORM_FIELDS, FORM_SEPARATOR, HELLO, filler_routes, static_body
+import jinja2
+
+from .spec import (
+    FORM_FIELDS,
+    FORM_SEPARATOR,
+    HELLO,
+    TEMPLATE,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
+    filler_routes,
+    static_body,
+)
+
+# Bottle, Falcon and the raw callable have no session of their own.
+UNSUPPORTED_CASES = {"session": "no built-in session"}
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 _JSON = [("Content-Type", "application/json")]
+_HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
 def _text(start_response, status, text, headers=_TEXT):
@@ -46,6 +61,12 @@ def make_app(n_routes=100):
             return _text(start_response, "400 Bad Request", "Bad Request")
         return _text(start_response, "200 OK", text)
 
+    page = jinja2.Environment(autoescape=True).from_string(TEMPLATE)
+
+    def template(environ, start_response):
+        text = page.render(title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+        return _text(start_response, "200 OK", text, _HTML)
+
     def static_view(i):
         body = static_body(i)
         return lambda environ, start_response: _text(start_response, "200 OK", body)
@@ -61,6 +82,7 @@ def make_app(n_routes=100):
         "/plaintext": {"GET": plaintext},
         "/json": {"GET": json_message},
         "/form": {"POST": form},
+        "/template": {"GET": template},
     }
     dynamic = []
     for kind, i in filler_routes(n_routes):

@@ -10,6 +10,8 @@ A table of ``n_routes`` rules is, in registration order:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 HELLO = "Hello, World!"
 
 # Five urlencoded fields; the value of "name" is non-ASCII on purpose so that an
@@ -50,3 +52,47 @@ def last_static_filler(n_routes: int) -> int:
 
 def static_body(i: int) -> str:
     return f"static {i}"
+
+
+# -- the template case --------
+# A Jinja2 page of 12 table rows. Every row's text holds characters HTML must
+# escape, so an app that forgets autoescaping fails the correctness check.
+# The page lives in apps/templates/ so Kolba and Flask load it the way an app
+# does (render_template); the other frameworks compile the same text once.
+TEMPLATE_NAME = "fortunes.html"
+TEMPLATE = (Path(__file__).parent / "templates" / TEMPLATE_NAME).read_text()
+TEMPLATE_TITLE = "Fortunes <&> 'today'"
+TEMPLATE_ROWS = [
+    (i, f"Row {i}: <b>bold</b> & \"quoted\" 'text' > <script>x()</script>")
+    for i in range(1, 13)
+]
+
+
+def _html_escape(text: str) -> str:
+    # The same five replacements as markupsafe.escape, written out so the
+    # expected page does not depend on the code under test.
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
+TEMPLATE_BODY = (
+    "<!doctype html>\n"
+    f"<html><head><title>{_html_escape(TEMPLATE_TITLE)}</title></head>\n"
+    "<body>\n"
+    "<table>\n"
+    + "".join(
+        f"<tr><td>{number}</td><td>{_html_escape(text)}</td></tr>\n"
+        for number, text in TEMPLATE_ROWS
+    )
+    + "</table>\n"
+    "</body></html>"
+)
+
+# -- the session case --------
+# The key signing the session cookie of the apps that have sessions.
+SECRET_KEY = "kolba-bench-secret-key"

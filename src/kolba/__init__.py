@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import json as json
 from .app import Kolba as Kolba
+from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
 from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context
@@ -20,6 +21,7 @@ from .globals import session as session
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
+from .helpers import get_template_attribute as get_template_attribute
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
 from .helpers import send_file as send_file
@@ -37,12 +39,17 @@ from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
+from .templating import render_template as render_template
+from .templating import render_template_string as render_template_string
+from .templating import stream_template as stream_template
+from .templating import stream_template_string as stream_template_string
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Blueprint",
     "Config",
     "Kolba",
     "Request",
@@ -58,6 +65,7 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "got_request_exception",
     "has_app_context",
     "has_request_context",
@@ -66,6 +74,8 @@ __all__ = [
     "make_response",
     "message_flashed",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
     "request_finished",
     "request_started",
@@ -73,6 +83,8 @@ __all__ = [
     "send_file",
     "send_from_directory",
     "session",
+    "stream_template",
+    "stream_template_string",
     "stream_with_context",
     "template_rendered",
     "url_for",

@@ -45,6 +45,7 @@ from .exceptions import (
     RequestRedirect,
 )
 from .globals import _cv_app, _cv_request
+from .globals import session as _session_proxy
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .request import Request
 from .response import Response
@@ -52,8 +53,10 @@ from .routing import BuildError, Map, Rule
 from .sansio.datastructures import Headers
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .templating import DispatchingJinjaLoader, Environment, _tojson_filter
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from .blueprints import Blueprint
     from .testing import KolbaClient, KolbaCliRunner
 
 __all__ = ["Kolba"]
@@ -168,7 +171,7 @@ class Kolba(Scaffold):
         ] = []
         self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
         self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
-        self.blueprints: dict[str, t.Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
         self.extensions: dict[str, t.Any] = {}
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
@@ -344,11 +347,18 @@ class Kolba(Scaffold):
         return f
 
     @setupmethod
-    def register_blueprint(self, blueprint: t.Any, **options: t.Any) -> None:
-        """Register a blueprint's routes, hooks and handlers on the app."""
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Register a blueprint's routes, hooks and handlers on the app.
+
+        :param blueprint: the :class:`~kolba.Blueprint`.
+        :param options: override the blueprint's ``url_prefix``,
+            ``subdomain``, ``url_defaults`` or ``cli_group``; ``name``
+            registers it under another name (to register it twice). Recorded
+            functions see all options in ``state.options``.
+        """
         blueprint.register(self, options)
 
-    def iter_blueprints(self) -> t.ValuesView[t.Any]:
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
         """The registered blueprints, in registration order."""
         return self.blueprints.values()
 
@@ -366,9 +376,22 @@ class Kolba(Scaffold):
 
         Under ``kolba run`` this does nothing, so ``if __name__ == "__main__":
         app.run()`` is safe to keep in a module that the CLI imports.
+
+        :param host: the interface (default ``127.0.0.1`` or ``SERVER_NAME``'s).
+        :param port: the port (default 5000 or ``SERVER_NAME``'s).
+        :param debug: debug mode; it turns on the reloader and the traceback
+            page unless ``use_reloader``/``use_debugger`` say otherwise.
+        :param load_dotenv: load ``.kolbaenv``/``.env`` files first, like the CLI.
+        :param options: passed to :func:`kolba.serving.run_simple`.
         """
         if os.environ.get("KOLBA_RUN_FROM_CLI") == "true":
             return
+        from . import cli
+
+        if cli._get_load_dotenv(load_dotenv):
+            cli.load_dotenv()
+            if "KOLBA_DEBUG" in os.environ:
+                self.debug = cli._get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")
@@ -378,10 +401,13 @@ class Kolba(Scaffold):
         host = host or sn_host or "127.0.0.1"
         if port is None:
             port = int(sn_port) if sn_port else 5000
-        from .serving import run_simple
+        from .serving import default_reloader, run_simple
 
-        options.setdefault("use_reloader", self.debug)
+        if "use_reloader" not in options:
+            options["use_reloader"] = default_reloader(self.debug)
+        options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
+        cli.show_server_banner(self.debug, self.name)
         run_simple(host, int(port), self, **options)
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> KolbaClient:
@@ -458,13 +484,33 @@ class Kolba(Scaffold):
                 error = None
             ctx.pop(error)
 
+    def _subdomain_binding(self, request: Request) -> tuple[str, str | None]:
+        """The server name and subdomain of a request, for subdomain matching.
+
+        The subdomain is the part of the host before ``SERVER_NAME``
+        (``"api"`` for ``api.example.com``); without ``SERVER_NAME`` it is
+        ``""``. A host outside ``SERVER_NAME`` matches no subdomain rule.
+        """
+        adapter = self.url_map.bind_to_environ(
+            request.environ, server_name=self.config["SERVER_NAME"]
+        )
+        return adapter.server_name, adapter.subdomain
+
+    def _match_place(self, request: Request) -> tuple[str, str | None]:
+        """The ``host`` and ``subdomain`` arguments of ``url_map.match``."""
+        if self.url_map.host_matching:
+            return request.host, None
+        if self.subdomain_matching:
+            return "", self._subdomain_binding(request)[1]
+        return "", None
+
     def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
         url_map = self.url_map
-        host = ""
-        if url_map.host_matching or self.subdomain_matching:
-            host = request.host
+        host, subdomain = self._match_place(request)
         try:
-            return url_map.match(request.method, request.path, host=host)
+            return url_map.match(
+                request.method, request.path, host=host, subdomain=subdomain
+            )
         except RequestRedirect as exc:
             target = exc.new_url
             if request.environ.get("QUERY_STRING"):
@@ -475,6 +521,7 @@ class Kolba(Scaffold):
                         request.method,
                         request.path,
                         host=host,
+                        subdomain=subdomain,
                         query_args=request._quoted_query,
                     )
                 except RequestRedirect as again:
@@ -542,8 +589,11 @@ class Kolba(Scaffold):
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS response, with ``Allow``."""
         request = _cv_request.get().request
+        host, subdomain = self._match_place(request)
         try:
-            self.url_map.match("--KOLBA-OPTIONS--", request.path)
+            self.url_map.match(
+                "--KOLBA-OPTIONS--", request.path, host=host, subdomain=subdomain
+            )
         except MethodNotAllowed as exc:
             methods = exc.valid_methods or []
         except HTTPException:
@@ -861,6 +911,7 @@ class Kolba(Scaffold):
         **values: t.Any,
     ) -> str:
         """Build the URL of an endpoint; see :func:`kolba.url_for`."""
+        subdomain: str | None = None
         req_ctx = _cv_request.get(None)
         if req_ctx is not None:
             request = req_ctx.request
@@ -875,6 +926,10 @@ class Kolba(Scaffold):
             script_name = request.root_path
             url_scheme = request.scheme
             host = request.host
+            if self.subdomain_matching and not self.url_map.host_matching:
+                # Build relative to SERVER_NAME and the current subdomain, so
+                # a link to another subdomain's rule is external.
+                host, subdomain = self._subdomain_binding(request)
         else:
             if _cv_app.get(None) is None:
                 raise RuntimeError(
@@ -906,6 +961,7 @@ class Kolba(Scaffold):
                 script_name=script_name,
                 url_scheme=_scheme or url_scheme,
                 host=host,
+                subdomain=subdomain,
                 force_external=_external,
             )
         except BuildError as error:
@@ -924,9 +980,11 @@ class Kolba(Scaffold):
             return
         names: t.Iterable[str | None] = (None,)
         if "." in endpoint:
+            # Outermost first, as for url_value_preprocessors: app, then
+            # "parent", then "parent.child".
             parts = endpoint.split(".")[:-1]
             names = chain(
-                names, reversed([".".join(parts[:i]) for i in range(1, len(parts) + 1)])
+                names, [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
             )
         for name in names:
             for func in funcs.get(name, ()):
@@ -998,44 +1056,170 @@ class Kolba(Scaffold):
         wrapper.__wrapped__ = func  # type: ignore[attr-defined]  # like functools.wraps
         return wrapper
 
-    # -- static files -----------------------------------------------------------
+    # -- templates ----------------------------------------------------------------
 
-    def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """Cache max-age for static files (SEND_FILE_MAX_AGE_DEFAULT)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+    #: The class of :attr:`jinja_env`.
+    jinja_environment: type[Environment] = Environment
 
-    def send_static_file(self, filename: str) -> Response:
-        """Serve a file from the static folder (the ``static`` endpoint's view)."""
-        if not self.has_static_folder:
-            raise RuntimeError("'static_folder' must be set to serve static files.")
-        from .helpers import send_from_directory
+    #: Options for the Jinja environment, read once when it is created; change
+    #: them before the first template is rendered.
+    jinja_options: dict[str, t.Any] = {}
 
-        max_age = self.get_send_file_max_age(filename)
-        return send_from_directory(
-            # cast: has_static_folder was checked above.
-            t.cast(str, self.static_folder),
-            filename,
-            max_age=max_age,
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The application's Jinja environment, created on first use.
+
+        Created by :meth:`create_jinja_environment`; changing
+        :attr:`jinja_options` afterwards has no effect.
+        """
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> Environment:
+        """Build the Jinja environment from :attr:`jinja_options`.
+
+        Autoescaping follows :meth:`select_jinja_autoescape`, auto reload
+        follows :attr:`templates_auto_reload`. Templates see ``url_for``,
+        ``get_flashed_messages``, ``config``, ``request``, ``session`` and
+        ``g`` as globals (so imported macros see them too); the ``tojson``
+        filter uses :attr:`json` and is safe inside ``<script>``.
+        """
+        options = dict(self.jinja_options)
+        if "autoescape" not in options:
+            options["autoescape"] = self.select_jinja_autoescape
+        if "auto_reload" not in options:
+            options["auto_reload"] = self.templates_auto_reload
+        rv = self.jinja_environment(self, **options)
+        from .globals import g, request, session
+        from .helpers import get_flashed_messages
+
+        rv.globals.update(
+            url_for=self.url_for,
+            get_flashed_messages=get_flashed_messages,
+            config=self.config,
+            request=request,
+            session=session,
+            g=g,
         )
+        rv.policies["json.dumps_function"] = self.json.dumps
+        rv.filters["tojson"] = _tojson_filter
+        return rv
 
-    # -- templates (helpers for the template layer) -----------------------------
+    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
+        """The loader of :attr:`jinja_env`: the app's folder, then blueprints'."""
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether a template is autoescaped: HTML/XML/SVG files and strings.
+
+        :param filename: the template's name; ``None`` for a template made
+            from a string, which is always escaped.
+        """
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """Reload changed templates (``TEMPLATES_AUTO_RELOAD``; unset: debug)."""
+        rv = self.config["TEMPLATES_AUTO_RELOAD"]
+        return rv if rv is not None else self.debug
+
+    @templates_auto_reload.setter
+    def templates_auto_reload(self, value: bool) -> None:
+        self.config["TEMPLATES_AUTO_RELOAD"] = value
+
+    @setupmethod
+    def template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]:
+        """Register the decorated function as a template filter.
+
+        :param name: the filter's name; defaults to the function's name.
+        """
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(
+        self, f: ft.TemplateFilterCallable, name: str | None = None
+    ) -> None:
+        """Register a template filter; see :meth:`template_filter`."""
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @setupmethod
+    def template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]:
+        """Register the decorated function as a template test (``is name``).
+
+        :param name: the test's name; defaults to the function's name.
+        """
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(
+        self, f: ft.TemplateTestCallable, name: str | None = None
+    ) -> None:
+        """Register a template test; see :meth:`template_test`."""
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @setupmethod
+    def template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]:
+        """Register the decorated function as a global in every template.
+
+        :param name: the global's name; defaults to the function's name.
+        """
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(
+        self, f: ft.TemplateGlobalCallable, name: str | None = None
+    ) -> None:
+        """Register a template global; see :meth:`template_global`."""
+        self.jinja_env.globals[name or f.__name__] = f
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
-        """Add context processors' values (and request, session, g) to a context."""
-        names: t.Iterable[str | None] = (None,)
+        """Add ``request``, ``session``, ``g`` and context processors' values.
+
+        Processors of the app run first, then those of the current blueprints
+        (outermost first); values already in ``context`` win over all of them.
+        ``session`` is the lazy proxy: a template that never reads it does
+        not open the session.
+        """
+        extra: dict[str, t.Any] = {}
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            extra["g"] = app_ctx.g
         ctx = _cv_request.get(None)
         if ctx is not None:
-            names = chain(names, reversed(ctx.request.blueprints))
-        orig_ctx = context.copy()
-        for name in names:
-            for func in self.template_context_processors.get(name, ()):
-                context.update(self.ensure_sync(func)())
-        context.update(orig_ctx)
+            extra["request"] = ctx.request
+            extra["session"] = _session_proxy
+        processors = self.template_context_processors
+        if processors:  # PERF: nothing to call in most apps
+            names: t.Iterable[str | None] = (None,)
+            if ctx is not None:
+                names = chain(names, reversed(ctx.request.blueprints))
+            for name in names:
+                for func in processors.get(name, ()):
+                    extra.update(self.ensure_sync(func)())
+        extra.update(context)
+        context.update(extra)
 
     def make_shell_context(self) -> dict[str, t.Any]:
         """The namespace of ``kolba shell``: app, g, and processors' values."""

@@ -167,7 +167,12 @@ def _find_session() -> SessionMixin:
     ctx = _cv_request.get(None)
     if ctx is None:
         raise RuntimeError(_no_req_msg)
-    return ctx.session
+    session = ctx.session
+    # Anything read through the proxy may shape the response, so it varies
+    # on Cookie (as in Flask 3.1). Kolba's own session refresh does not go
+    # through the proxy and adds no Vary.
+    session.accessed = True
+    return session
 
 
 # The casts tell type checkers what the proxies stand for; at run time each is

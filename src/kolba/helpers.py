@@ -18,6 +18,7 @@ __all__ = [
     "copy_current_request_context",
     "flash",
     "get_flashed_messages",
+    "get_template_attribute",
     "make_response",
     "redirect",
     "send_file",
@@ -120,6 +121,18 @@ def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
     _default_abort(code, *args, **kwargs)
 
 
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """A macro or variable a template exports, usable from Python.
+
+    ``get_template_attribute("_macros.html", "hello")("World")`` calls the
+    ``hello`` macro of ``_macros.html``. Needs an application context.
+
+    :param template_name: the template's name.
+    :param attribute: the name of the macro or variable.
+    """
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
+
+
 def make_response(*args: t.Any) -> Response:
     """Turn view-style return values into a response you can modify.
 
@@ -181,9 +194,15 @@ def stream_with_context(generator_or_function: t.Any) -> t.Any:
 
 
 def flash(message: str, category: str = "message") -> None:
-    """Store a message for the next page (``get_flashed_messages``).
+    """Store a message for the next page to show (``get_flashed_messages``).
 
-    Messages live in the session until read, so they survive a redirect.
+    Messages live in the session (key ``_flashes``) until read, so they
+    survive a redirect; this needs ``SECRET_KEY``. Sends the
+    ``message_flashed`` signal.
+
+    :param message: the text (a :class:`~markupsafe.Markup` stays markup).
+    :param category: any label; ``"message"``, ``"error"``, ``"info"`` and
+        ``"warning"`` are the usual ones.
     """
     flashes = session.get("_flashes", [])
     flashes.append((category, message))
@@ -204,10 +223,15 @@ def flash(message: str, category: str = "message") -> None:
 def get_flashed_messages(
     with_categories: bool = False, category_filter: t.Iterable[str] = ()
 ) -> list[str] | list[tuple[str, str]]:
-    """Pop the flashed messages (each is returned once per request).
+    """Return the flashed messages and remove them from the session.
+
+    The first call in a request takes every message out of the session;
+    later calls in the same request return the same messages (messages
+    flashed in between wait for the next request), as in Flask.
 
     :param with_categories: return ``(category, message)`` pairs.
-    :param category_filter: only messages of these categories.
+    :param category_filter: return only messages of these categories (the
+        others are still removed from the session).
     """
     ctx = _cv_request.get()
     flashes = getattr(ctx, "_kolba_flashes", None)

@@ -714,6 +714,10 @@ class Response:
         If-Modified-Since show the client's copy is current, the status becomes
         304 and the body is dropped; with ``accept_ranges`` a valid Range gives
         206 with Content-Range, and an unsatisfiable one raises 416.
+
+        A streamed body is cut to the range lazily: a body that can seek (the
+        file body of :func:`~kolba.send_file`) is seeked to the start, any
+        other iterable has the leading bytes skipped; nothing is buffered.
         """
         environ = getattr(request_or_environ, "environ", request_or_environ)
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -774,6 +778,10 @@ class Response:
         if self.is_sequence:
             data = self.get_data()
             self.response = [data[start:stop]]
+        else:
+            # A streamed body (send_file's file, a generator) is cut without
+            # being read into memory: seeked when it can seek, skipped otherwise.
+            self.response = _RangeBody(self.response, start, stop - start)
         self.headers["Content-Length"] = str(stop - start)
         self.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{length}"
         self.status_code = 206
@@ -944,3 +952,53 @@ class _ClosingIterator:
 
     def close(self) -> None:
         self._close()
+
+
+class _RangeBody:
+    """Yield ``length`` bytes of a streamed body, starting at byte ``start``.
+
+    A body that can seek (it has ``seekable()``, ``seek()`` and ``read()``, as
+    send_file's file body does) is positioned once and read in blocks; any
+    other iterable is read from the beginning, dropping bytes before
+    ``start``. ``close()`` closes the wrapped body.
+    """
+
+    __slots__ = ("_body", "_start", "_length")
+
+    def __init__(self, body: t.Any, start: int, length: int) -> None:
+        self._body = body
+        self._start = start
+        self._length = length
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        body = self._body
+        remaining = self._length
+        seekable = getattr(body, "seekable", None)
+        if callable(seekable) and seekable() and hasattr(body, "read"):
+            body.seek(self._start)
+            while remaining > 0:
+                chunk = body.read(min(remaining, 65536))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+                yield chunk
+            return
+        skip = self._start
+        for item in body:
+            chunk = item.encode("utf-8") if isinstance(item, str) else bytes(item)
+            if skip:
+                if len(chunk) <= skip:
+                    skip -= len(chunk)
+                    continue
+                chunk = chunk[skip:]
+                skip = 0
+            if len(chunk) >= remaining:
+                yield chunk[:remaining]
+                return
+            remaining -= len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()

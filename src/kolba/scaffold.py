@@ -1,7 +1,7 @@
 """Registration shared by the application and blueprints.
 
 :class:`Scaffold` records routes, hooks and error handlers. On the app they take
-effect directly; a blueprint (a later module) records the same calls and
+effect directly; a :class:`~kolba.Blueprint` records the same calls and
 replays them on the app it is registered with. Nothing here dispatches a
 request.
 """
@@ -13,9 +13,16 @@ import pathlib
 import sys
 import typing as t
 from collections import defaultdict
+from datetime import timedelta
 
 from . import typing as ft
+from ._compat import cached_property
 from .exceptions import HTTPException, default_exceptions
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from jinja2 import BaseLoader
+
+    from .response import Response
 
 __all__ = ["Scaffold", "find_package", "get_root_path", "setupmethod"]
 
@@ -125,6 +132,19 @@ class Scaffold:
         """Whether a static folder is configured."""
         return self.static_folder is not None
 
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """A loader for ``template_folder`` (``None`` when there is none).
+
+        Computed once: set ``template_folder`` before the first template is
+        rendered.
+        """
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+
     @property
     def static_url_path(self) -> str | None:
         """The URL prefix static files are served under (``/static``)."""
@@ -140,6 +160,48 @@ class Scaffold:
         if value is not None:
             value = value.rstrip("/")
         self._static_url_path = value
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Cache max-age for static files (``SEND_FILE_MAX_AGE_DEFAULT``).
+
+        ``None`` (the default) lets the browser revalidate with conditional
+        requests instead of caching for a fixed time. A blueprint reads the
+        config of the current app.
+        """
+        config = getattr(self, "config", None)
+        if config is None:
+            from .globals import current_app
+
+            config = current_app.config
+        value = config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """Serve a file from the static folder (the ``static`` endpoint's view).
+
+        The path is resolved safely inside the folder: ``..`` and absolute
+        paths give 404, never a file outside it.
+        """
+        if not self.has_static_folder:
+            raise RuntimeError(
+                f"{self!r} has no static folder, so it cannot serve static files. "
+                "Pass static_folder=... when creating it."
+            )
+        from .helpers import send_from_directory
+
+        # send_file asks the *app* for the max-age; ask self so a blueprint's
+        # override of get_send_file_max_age applies to its own files.
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(
+            # cast: has_static_folder was checked above.
+            t.cast(str, self.static_folder),
+            filename,
+            max_age=max_age,
+        )
 
     # -- routes ------------------------------------------------------------------
 

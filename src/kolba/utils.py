@@ -50,6 +50,12 @@ def safe_join(directory: str, *pathnames: str) -> str | None:
     segment, an absolute path, a backslash or drive letter (Windows
     separators), a NUL byte, or anything that escapes after normalisation.
 
+    Unlike Werkzeug, Kolba also refuses a segment whose Unicode compatibility
+    form (NFKC) would be refused, such as fullwidth ``．．／`` or ``‥``: a
+    file system, proxy or "best fit" code-page conversion that folds such
+    characters to ASCII would otherwise turn them into ``../``. Backslashes
+    are refused on every platform, not only on Windows.
+
     :param directory: the trusted base directory.
     :param pathnames: untrusted segments, for example from the URL.
     """
@@ -59,21 +65,24 @@ def safe_join(directory: str, *pathnames: str) -> str | None:
     for name in pathnames:
         if name == "":
             continue
-        if "\0" in name or "\\" in name:
-            return None
-        # A drive letter ("C:") or a colon-prefixed path is absolute on Windows.
-        if len(name) >= 2 and name[1] == ":":
-            return None
-        normalized = posixpath.normpath(name)
-        if (
-            normalized.startswith("/")
-            or os.path.isabs(name)
-            or normalized == ".."
-            or normalized.startswith("../")
-            or any(segment == ".." for segment in name.split("/"))
+        # SECURITY: check the name as given and as a folding layer would see it.
+        if _is_unsafe_segment(name) or (
+            not name.isascii()
+            and _is_unsafe_segment(unicodedata.normalize("NFKC", name))
         ):
             return None
-        if os.sep != "/" and os.sep in name:  # pragma: no cover - Windows only
-            return None
-        parts.append(normalized)
+        parts.append(posixpath.normpath(name))
     return posixpath.join(*parts)
+
+
+def _is_unsafe_segment(name: str) -> bool:
+    if "\0" in name or "\\" in name:
+        return True
+    # A drive letter ("C:") or a colon-prefixed path is absolute on Windows.
+    if len(name) >= 2 and name[1] == ":":
+        return True
+    if name.startswith("/") or os.path.isabs(name):
+        return True
+    if any(segment == ".." for segment in name.split("/")):
+        return True
+    return os.sep != "/" and os.sep in name  # pragma: no cover - Windows only

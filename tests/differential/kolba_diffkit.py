@@ -76,6 +76,13 @@ _COMMON = (
     "g",
     "session",
     "stream_with_context",
+    "Blueprint",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+    "flash",
+    "get_flashed_messages",
 )
 
 
@@ -86,6 +93,9 @@ def _flask_framework(name: str = "flask") -> Framework:
     names["routing"] = ("werkzeug.routing", "")
     names["BaseConverter"] = ("werkzeug.routing", "BaseConverter")
     names["BuildError"] = ("werkzeug.routing", "BuildError")
+    names["views"] = ("flask.views", "")
+    names["get_template_attribute"] = ("flask", "get_template_attribute")
+    names["sessions"] = ("flask.sessions", "")
     return Framework(name, names)
 
 
@@ -96,6 +106,9 @@ def _kolba_framework() -> Framework:
     names["routing"] = ("kolba.routing", "")
     names["BaseConverter"] = ("kolba.routing", "BaseConverter")
     names["BuildError"] = ("kolba.routing", "BuildError")
+    names["views"] = ("kolba.views", "")
+    names["get_template_attribute"] = ("kolba.helpers", "get_template_attribute")
+    names["sessions"] = ("kolba.sessions", "")
     return Framework("kolba", names)
 
 
@@ -148,6 +161,9 @@ class Req:
     id: str | None = None
     #: a reason string marks the case ``xfail(strict=True)``: Kolba differs on purpose.
     xfail: str | None = None
+    #: cookie names whose *value* in Set-Cookie is not compared (a signed session:
+    #: Kolba signs in its own format); an empty value (a deletion) still must match.
+    mask_cookies: tuple[str, ...] = ()
 
     def open_kwargs(self) -> dict[str, t.Any]:
         kw: dict[str, t.Any] = {
@@ -264,6 +280,8 @@ def snapshot(resp: t.Any, oracle: t.Any, req: Req) -> dict[str, t.Any]:
             headers[name] = _tokens(values)
         elif name == "Location":
             headers[name] = [_location(v, absolute) for v in values]
+        elif name == "Set-Cookie" and req.mask_cookies:
+            headers[name] = [_mask_cookie(v, req.mask_cookies) for v in values]
         else:
             headers[name] = list(values)
     snap["headers"] = headers
@@ -280,6 +298,17 @@ def snapshot(resp: t.Any, oracle: t.Any, req: Req) -> dict[str, t.Any]:
         snap["history"] = [r.status_code for r in getattr(resp, "history", ())]
         snap["final_path"] = getattr(getattr(resp, "request", None), "path", None)
     return snap
+
+
+def _mask_cookie(header: str, names: tuple[str, ...]) -> str:
+    """``name=<signed>; ...`` for a non-empty value of a cookie named in ``names``."""
+    name, sep, rest = header.partition("=")
+    if not sep or name.strip() not in names:
+        return header
+    value, semi, attrs = rest.partition(";")
+    if value.strip() in ("", '""'):
+        return header
+    return f"{name}=<signed>{semi}{attrs}"
 
 
 _EXPIRES = re.compile(r"Expires=([^;]+)", re.IGNORECASE)
@@ -305,6 +334,12 @@ def compare(app_factory: t.Callable[..., t.Any], req: Req, **app_kw: t.Any) -> N
     assert KOLBA is not None
     flask_resp = run(make_app(app_factory, FLASK, **app_kw), req)
     kolba_resp = run(make_app(app_factory, KOLBA, **app_kw), req)
+    _assert_same(flask_resp, kolba_resp, req)
+
+
+def _assert_same(
+    flask_resp: t.Any, kolba_resp: t.Any, req: Req, where: str = ""
+) -> None:
     expected = snapshot(flask_resp, flask_resp, req)
     actual = snapshot(kolba_resp, flask_resp, req)
     fc = expected.get("headers", {}).get("Set-Cookie")
@@ -316,8 +351,62 @@ def compare(app_factory: t.Callable[..., t.Any], req: Req, **app_kw: t.Any) -> N
     if isinstance(kolba_resp, BaseException) and not isinstance(
         flask_resp, BaseException
     ):
-        raise AssertionError(f"kolba raised, flask answered {expected}") from kolba_resp
-    assert actual == expected
+        raise AssertionError(
+            f"{where}kolba raised, flask answered {expected}"
+        ) from kolba_resp
+    assert actual == expected, where + _differences(expected, actual)
+
+
+def _differences(expected: dict[str, t.Any], actual: dict[str, t.Any]) -> str:
+    """One line per differing item (headers one by one): the short story of a
+    failure, which pytest's own diff truncates."""
+    lines = []
+    for key in sorted(set(expected) | set(actual)):
+        want, got = expected.get(key), actual.get(key)
+        if key == "headers" and isinstance(want, dict) and isinstance(got, dict):
+            for name in sorted(set(want) | set(got)):
+                if want.get(name) != got.get(name):
+                    lines.append(
+                        f"{name}: flask {want.get(name)!r}, kolba {got.get(name)!r}"
+                    )
+        elif want != got:
+            lines.append(f"{key}: flask {want!r}, kolba {got!r}")
+    return "differs in\n  " + "\n  ".join(lines)
+
+
+#: a step of :func:`compare_steps` that is not a request: ``step(client)``, run on both
+#: sides (set or tamper with a cookie between two requests ...)
+Action = t.Callable[[t.Any], None]
+
+
+def compare_steps(
+    app_factory: t.Callable[..., t.Any],
+    steps: t.Iterable[Req | Action],
+    **app_kw: t.Any,
+) -> None:
+    """Run ``steps`` in order through one test client per side (cookies carry over from
+    one request to the next) and compare every request's answer as :func:`compare`
+    does. A callable step is called with each side's client and compared by nothing.
+    The first :class:`Req`'s ``client_kw`` make the clients."""
+    assert KOLBA is not None
+    steps = list(steps)
+    client_kw = next((dict(s.client_kw) for s in steps if isinstance(s, Req)), {})
+    clients = [
+        make_app(app_factory, fw, **app_kw).test_client(**client_kw)
+        for fw in (FLASK, KOLBA)
+    ]
+    for index, step in enumerate(steps):
+        if not isinstance(step, Req):
+            for client in clients:
+                step(client)
+            continue
+        answers = []
+        for client in clients:
+            try:
+                answers.append(client.open(step.path, **step.open_kwargs()))
+            except Exception as exc:  # noqa: BLE001 - an outcome to compare
+                answers.append(exc)
+        _assert_same(answers[0], answers[1], step, f"step {index} ({step.label()}): ")
 
 
 def outcome(fn: t.Callable[[], t.Any]) -> t.Any:
