@@ -64,6 +64,8 @@ def redis_server() -> t.Iterator[str]:
     """
     executable = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.access(executable, os.X_OK):
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; scripts/system-deps.sh does it")
         pytest.skip("redis-server is not installed; run scripts/system-deps.sh")
     port = _free_port()
     with tempfile.TemporaryDirectory() as workdir:
@@ -99,3 +101,23 @@ def redis_server() -> t.Iterator[str]:
             except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> t.Iterator[str]:
+    """A SQLAlchemy URL of a throwaway PostgreSQL database (one cluster per worker).
+
+    ``scripts/system-deps.sh`` installs PostgreSQL; in CI a missing server is
+    a failure, elsewhere the PostgreSQL tests are skipped with the reason.
+    """
+    from _postgres import find_bindir, postgres_cluster
+
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "PostgreSQL is not installed; scripts/system-deps.sh installs it"
+            )
+        pytest.skip("PostgreSQL is not installed; run scripts/system-deps.sh")
+    with postgres_cluster(bindir) as url:
+        yield url
