@@ -11,6 +11,9 @@ import ast
 import importlib
 import json
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
@@ -18,6 +21,8 @@ from time import perf_counter
 from urllib.parse import urlencode
 
 from apps.spec import (
+    DB_EXPECT,
+    DB_ITEM_ID,
     FORM_FIELDS,
     FORM_SEPARATOR,
     FORM_VALUES,
@@ -27,12 +32,15 @@ from apps.spec import (
 )
 
 FRAMEWORKS = ("kolba", "flask", "bottle", "falcon", "raw")
+BASELINE = "sqlalchemy"
 LABELS = {
     "kolba": "Kolba",
     "flask": "Flask",
     "bottle": "Bottle",
     "falcon": "Falcon",
     "raw": "raw WSGI",
+    # Not a framework: the db case's floor, timed in the same rounds.
+    BASELINE: "bare SQLAlchemy",
 }
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
@@ -154,6 +162,16 @@ CASES = {
         needs_cookie=True,
         first_body=b"1",
     ),
+    # One row by primary key through the ORM, as JSON; the database is the
+    # SQLite file bench_database() makes (apps/database.py).
+    "db": Case(
+        "db",
+        "GET",
+        f"/db/{DB_ITEM_ID}",
+        200,
+        expect_json=DB_EXPECT,
+        expect_ctype="application/json",
+    ),
 }
 
 
@@ -181,8 +199,34 @@ def unsupported_cases(framework: str) -> dict[str, str]:
     return dict(getattr(module, "UNSUPPORTED_CASES", {}))
 
 
+def close_app(framework: str, app) -> None:
+    """Release what an app holds (its database engines) via its ``close_app``."""
+    module = importlib.import_module(f"apps.{framework}_app")
+    close = getattr(module, "close_app", None)
+    if close is not None:
+        close(app)
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """The db case's SQLite file, in a temporary folder removed on exit; its URL."""
+    from apps.database import create_database
+
+    with tempfile.TemporaryDirectory(prefix="kolba-bench-db-") as folder:
+        yield create_database(Path(folder) / "bench.db")
+
+
+def database_baseline(url: str):
+    """``(run, close)`` for the bare SQLAlchemy loop, the db case's floor."""
+    from apps.database import baseline_runner
+
+    return baseline_runner(url)
+
+
 def kolba_module_drift() -> str | None:
-    """Check kolba_app.py is flask_app.py with flask->kolba, Flask->Kolba.
+    """Check kolba_app.py is flask_app.py with the imports renamed.
+
+    The renames: flask_sqlalchemy->kolba.ext.sqlalchemy, flask->kolba, Flask->Kolba.
 
     Docstrings are ignored; the code must be identical.
 
@@ -192,7 +236,11 @@ def kolba_module_drift() -> str | None:
     def code_dump(path: Path, rename: bool) -> str:
         src = path.read_text(encoding="utf-8")
         if rename:
-            src = src.replace("flask", "kolba").replace("Flask", "Kolba")
+            src = (
+                src.replace("flask_sqlalchemy", "kolba.ext.sqlalchemy")
+                .replace("flask", "kolba")
+                .replace("Flask", "Kolba")
+            )
         tree = ast.parse(src)
         for node in ast.walk(tree):
             body = getattr(node, "body", None)
@@ -210,7 +258,8 @@ def kolba_module_drift() -> str | None:
     kolba_code = code_dump(APPS_DIR / "kolba_app.py", rename=False)
     if flask_code != kolba_code:
         return (
-            "apps/kolba_app.py is not apps/flask_app.py with flask->kolba, Flask->Kolba"
+            "apps/kolba_app.py is not apps/flask_app.py with "
+            "flask_sqlalchemy->kolba.ext.sqlalchemy, flask->kolba, Flask->Kolba"
         )
     return None
 

@@ -4,7 +4,7 @@
     python bench/profile_kolba.py [CASE] [-n REQUESTS] [--top 25] [--sort tottime]
                                   [--framework kolba] [--routes 100]
 
-CASE is one of plaintext, json, routing, form, 404, template, session (default
+CASE is one of plaintext, json, routing, form, 404, template, session, db (default
 plaintext). The app is
 checked for a correct answer first, warmed up, then REQUESTS requests are run under
 cProfile through the same timing loop as bench/run.py; the top functions by tottime
@@ -17,6 +17,7 @@ import argparse
 import cProfile
 import pstats
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -51,16 +52,22 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
-    app = make_app(n_routes=args.routes)
-    case = CASES[args.case]
-    harness.verify(app, case)  # raises BrokenApp: never profile a wrong answer
-    run = harness.make_runner(app, case)
-    run(min(1000, args.requests))  # warm-up: lazy compilation, caches, imports
+    with ExitStack() as cleanup:
+        if args.case == "db":
+            uri = cleanup.enter_context(harness.bench_database())
+            app = make_app(n_routes=args.routes, database_uri=uri)
+            cleanup.callback(harness.close_app, args.framework, app)
+        else:
+            app = make_app(n_routes=args.routes)
+        case = CASES[args.case]
+        harness.verify(app, case)  # raises BrokenApp: never profile a wrong answer
+        run = harness.make_runner(app, case)
+        run(min(1000, args.requests))  # warm-up: lazy compilation, caches, imports
 
-    profiler = cProfile.Profile()
-    profiler.enable()
-    elapsed = run(args.requests)
-    profiler.disable()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        elapsed = run(args.requests)
+        profiler.disable()
 
     print(
         f"{args.framework} / {args.case}: {args.requests} requests in {elapsed:.3f} s "

@@ -16,6 +16,7 @@ import platform
 import statistics
 import sys
 import traceback
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +28,7 @@ if str(BENCH_DIR) not in sys.path:
 
 import harness  # noqa: E402
 from apps.spec import last_static_filler  # noqa: E402
-from harness import CASES, FRAMEWORKS, LABELS  # noqa: E402
+from harness import BASELINE, CASES, FRAMEWORKS, LABELS  # noqa: E402
 
 SCALE_SIZES = (10, 100, 1000)
 SCALE_FRAMEWORKS = ("kolba", "flask")
@@ -35,7 +36,9 @@ TARGET_5X = 5.0
 BOTTLE_CASES = ("plaintext", "json", "routing", "template")
 # Jinja2's own rendering bounds the template case; its target is Bottle's
 # throughput, not 5x Flask (the ratio is still reported).
-NO_5X_CASES = ("template",)
+# SQLAlchemy's own work bounds the db case the same way; its target is the
+# framework's overhead on top of SQLAlchemy instead (db_overhead below).
+NO_5X_CASES = ("template", "db")
 ALL_SELECTABLE = (*CASES, "scale")
 
 
@@ -91,6 +94,8 @@ def parse_args(argv):
                 f"unknown case(s) {', '.join(unknown)}; choose from "
                 f"{', '.join(ALL_SELECTABLE)}"
             )
+        if "db" in chosen and "plaintext" not in chosen:
+            chosen.append("plaintext")  # the db overhead is measured against it
         args.only = chosen
     else:
         args.only = list(ALL_SELECTABLE)
@@ -249,6 +254,33 @@ def md_table(headers, rows) -> list[str]:
 
 
 def main(argv=None) -> int:
+    # Closes what the run opened (the db case's engines and SQLite file).
+    with ExitStack() as cleanup:
+        return _main(argv, cleanup)
+
+
+def db_overhead(results) -> list[tuple[str, float, float, float, float]]:
+    """Per framework: µs per db request, per plaintext request, overheads.
+
+    Returns ``(framework, db_us, plaintext_us, over_bare_us, layer_us)`` where
+    ``over_bare_us`` is the db request minus the bare SQLAlchemy loop and
+    ``layer_us`` that minus the plaintext request too: what the framework and
+    its SQLAlchemy integration add beyond a minimal request and the ORM work.
+    """
+    db = results.get("db", {})
+    bare = best(db.get(BASELINE, []))
+    rows = []
+    for fw in SCALE_FRAMEWORKS:
+        db_rps = best(db.get(fw, []))
+        plain_rps = best(results.get("plaintext", {}).get(fw, []))
+        if not (bare and db_rps and plain_rps):
+            continue
+        db_us, plain_us, bare_us = 1e6 / db_rps, 1e6 / plain_rps, 1e6 / bare
+        rows.append((fw, db_us, plain_us, db_us - bare_us, db_us - plain_us - bare_us))
+    return rows
+
+
+def _main(argv, cleanup: ExitStack) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     command = " ".join(
         ["python bench/run.py", *(sys.argv[1:] if argv is None else argv)]
@@ -284,8 +316,16 @@ def main(argv=None) -> int:
 
     broken: dict[tuple[str, str], str] = {}  # (framework, case) -> reason
 
-    def build(fw, n_routes):
+    database_uri = None
+    if "db" in cases and any("db" not in unsupported[fw] for fw in factories):
+        database_uri = cleanup.enter_context(harness.bench_database())
+
+    def build(fw, n_routes, with_db=False):
         try:
+            if with_db:
+                app = factories[fw](n_routes=n_routes, database_uri=database_uri)
+                cleanup.callback(harness.close_app, fw, app)
+                return app
             return factories[fw](n_routes=n_routes)
         except Exception as exc:  # noqa: BLE001
             broken[(fw, f"make_app({n_routes})")] = f"{type(exc).__name__}: {exc}"
@@ -323,7 +363,14 @@ def main(argv=None) -> int:
     # Main table.
     results: dict[str, dict[str, list[float]]] = {}
     if cases:
-        apps = {fw: build(fw, 100) for fw in factories}
+        apps = {
+            fw: build(
+                fw,
+                100,
+                with_db=database_uri is not None and "db" not in unsupported[fw],
+            )
+            for fw in factories
+        }
         apps = {fw: app for fw, app in apps.items() if app is not None}
         for name in cases:
             case = CASES[name]
@@ -332,6 +379,10 @@ def main(argv=None) -> int:
                 for fw, app in apps.items()
                 if name not in unsupported[fw] and checked(fw, app, case, name)
             }
+            if name == "db" and database_uri is not None:
+                baseline, dispose = harness.database_baseline(database_uri)
+                cleanup.callback(dispose)
+                runners[BASELINE] = baseline
             print(f"  {name:<10} ...", end="", flush=True)
             results[name] = measure(
                 runners, args.rounds, args.time, timing_failed(name)
@@ -425,6 +476,37 @@ def main(argv=None) -> int:
             (r is not None and r >= 1.0, f"Kolba >= Bottle on {n}: {fmt_ratio(r)}{why}")
         )
 
+    db_rows = db_overhead(results)
+    if "db" in cases:
+        layer = {row[0]: row[4] for row in db_rows}
+        k, f = layer.get("kolba"), layer.get("flask")
+        why = " (Kolba not available)" if kolba_missing else ""
+        shown = (
+            f"{k:.1f} µs vs {f:.1f} µs" if k is not None and f is not None else "n/a"
+        )
+        targets.append(
+            (
+                k is not None and f is not None and k <= f,
+                "Kolba's overhead on top of SQLAlchemy is no more than "
+                f"Flask-SQLAlchemy's (db - plaintext - bare SQLAlchemy): {shown}{why}",
+            )
+        )
+    db_headers = [
+        "framework",
+        "db µs/req",
+        "plaintext µs/req",
+        "db - bare SQLAlchemy",
+        "db - plaintext - bare",
+    ]
+    db_table = [[LABELS[fw], *(f"{v:.1f}" for v in values)] for fw, *values in db_rows]
+    bare_rps = best(results.get("db", {}).get(BASELINE, []))
+    bare_line = (
+        f"bare SQLAlchemy (session, get, json.dumps, close): {1e6 / bare_rps:.1f} µs "
+        f"per iteration ({fmt_rps(bare_rps)}/s)"
+        if bare_rps
+        else None
+    )
+
     scale_headers = ["routes"]
     scale_rows = []
     if scale:
@@ -462,6 +544,11 @@ def main(argv=None) -> int:
     out.append("Ratios (best of rounds):")
     out += text_table(ratio_headers, ratio_rows)
     out.append(f"geometric mean Kolba/Flask: {fmt_ratio(geomean)}")
+    if bare_line:
+        out.append("")
+        out.append("Database case, µs per request (best of rounds; lower is better):")
+        out.append(bare_line)
+        out += text_table(db_headers, db_table)
     if scale_rows:
         out.append("")
         out.append(
@@ -503,6 +590,9 @@ def main(argv=None) -> int:
             targets=targets,
             broken=broken,
             not_applicable=not_applicable,
+            db_headers=db_headers,
+            db_table=db_table,
+            bare_line=bare_line,
         )
         print(f"\nwrote {REPO_ROOT / 'BENCHMARKS.md'}")
 
@@ -531,6 +621,9 @@ def write_markdown(
     targets,
     broken,
     not_applicable,
+    db_headers,
+    db_table,
+    bare_line,
 ):
     kolba_status = f" — {unavailable['kolba']}" if "kolba" in unavailable else ""
     lines = [
@@ -565,6 +658,19 @@ def write_markdown(
     lines += ["", "## Ratios (best of rounds)", ""]
     lines += md_table(ratio_headers, ratio_rows)
     lines += ["", f"Geometric mean Kolba/Flask: **{fmt_ratio(geomean)}**"]
+    if bare_line:
+        lines += [
+            "",
+            "## Database case",
+            "",
+            "µs per request, best of rounds (lower is better). The floor is the same "
+            "ORM read with no framework, timed in the same rounds: "
+            f"{bare_line}. `db - plaintext - bare` is what the framework and its "
+            "SQLAlchemy integration add beyond a minimal request and the ORM work "
+            "(see bench/README.md).",
+            "",
+        ]
+        lines += md_table(db_headers, db_table)
     if scale_rows:
         lines += [
             "",

@@ -6,6 +6,7 @@ bash scripts/system-deps.sh
 bash scripts/setup.sh
 .venv/bin/python -m pytest -q -n 2 -p no:cacheprovider "$@"
 .venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
 # tests/type_check is only type-checked (mypy cannot mix packages and files).
 .venv/bin/mypy tests/type_check

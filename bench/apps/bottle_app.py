@@ -16,8 +16,11 @@ from .spec import (
     static_body,
 )
 
-# Bottle, Falcon and the raw callable have no session of their own.
-UNSUPPORTED_CASES = {"session": "no built-in session"}
+# Bottle, Falcon and the raw callable have no session or ORM integration of their own.
+UNSUPPORTED_CASES = {
+    "session": "no built-in session",
+    "db": "no ORM integration (the bare SQLAlchemy loop is the floor)",
+}
 
 
 def _static_view(i):

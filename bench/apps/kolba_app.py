@@ -1,13 +1,16 @@
 """Benchmark app for Kolba.
 
-This is flask_app.py with ``flask`` -> ``kolba`` and ``Flask`` -> ``Kolba`` and nothing
-else (run.py checks it): the two must stay identical so the comparison is like for like.
+This is flask_app.py with ``flask_sqlalchemy`` -> ``kolba.ext.sqlalchemy``, ``flask`` ->
+``kolba`` and ``Flask`` -> ``Kolba`` and nothing else (run.py checks it): the two must
+stay identical so the comparison is like for like.
 """
 
 from __future__ import annotations
 
 from kolba import Kolba, Response, jsonify, render_template, request, session
+from kolba.ext.sqlalchemy import SQLAlchemy
 
+from .database import ENGINE_OPTIONS
 from .spec import (
     FORM_FIELDS,
     FORM_SEPARATOR,
@@ -19,6 +22,15 @@ from .spec import (
     filler_routes,
     static_body,
 )
+
+db = SQLAlchemy()
+
+
+class Item(db.Model):
+    __tablename__ = "item"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80), unique=True, index=True, nullable=False)
+    price = db.Column(db.Float, nullable=False)
 
 
 def _static_view(i):
@@ -38,9 +50,18 @@ def _post_view(post_id):
     return str(post_id)
 
 
-def make_app(n_routes=100):
+def make_app(n_routes=100, database_uri=None):
     app = Kolba(__name__)
     app.secret_key = SECRET_KEY
+    if database_uri is not None:
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_uri
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = ENGINE_OPTIONS
+        db.init_app(app)
+
+        @app.route("/db/<int:item_id>")
+        def db_item(item_id):
+            item = db.get_or_404(Item, item_id)
+            return jsonify(id=item.id, name=item.name, price=item.price)
 
     @app.route("/plaintext")
     def plaintext():
@@ -77,3 +98,11 @@ def make_app(n_routes=100):
         return str(item_id)
 
     return app
+
+
+def close_app(app):
+    """Dispose of the app's database engines (the harness calls it when done)."""
+    if "sqlalchemy" in app.extensions:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()

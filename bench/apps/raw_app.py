@@ -24,8 +24,11 @@ from .spec import (
     static_body,
 )
 
-# Bottle, Falcon and the raw callable have no session of their own.
-UNSUPPORTED_CASES = {"session": "no built-in session"}
+# Bottle, Falcon and the raw callable have no session or ORM integration of their own.
+UNSUPPORTED_CASES = {
+    "session": "no built-in session",
+    "db": "no ORM integration (the bare SQLAlchemy loop is the floor)",
+}
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 _JSON = [("Content-Type", "application/json")]

@@ -96,3 +96,20 @@ TEMPLATE_BODY = (
 # -- the session case --------
 # The key signing the session cookie of the apps that have sessions.
 SECRET_KEY = "kolba-bench-secret-key"
+
+# -- the db case --------
+# One row read by primary key through the ORM and rendered as JSON. The rows
+# live in one SQLite file that the harness creates (apps/database.py).
+DB_ROWS = 1000
+DB_ITEM_ID = 42
+
+
+def item_name(i: int) -> str:
+    return f"item-{i:04d}"
+
+
+def item_price(i: int) -> float:
+    return i * 0.25  # a multiple of 1/4: exact in binary, so JSON round-trips
+
+
+DB_EXPECT = {"id": DB_ITEM_ID, "name": item_name(DB_ITEM_ID), "price": 10.5}

@@ -6,4 +6,5 @@ missing raises :class:`ImportError` naming the extra to install
 
 - :mod:`kolba.ext.redis_sessions` — server-side sessions stored in Redis.
 - :mod:`kolba.ext.csrf` — CSRF protection for forms and AJAX requests.
+- :mod:`kolba.ext.migrate` — Alembic migrations (``kolba db``), like Flask-Migrate.
 """

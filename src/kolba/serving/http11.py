@@ -1,14 +1,4 @@
-"""The development server and reloader: for one developer on one machine.
-
-It prints, every time it starts, that it is not a production server. Deploy
-behind a production WSGI server instead, for example::
-
-    gunicorn -w 4 'module:app'
-
-Kept out of ``import kolba``: only ``kolba run`` and ``app.run()`` import it.
-
-How this file works
--------------------
+"""HTTP/1.1 for the development server: connections, request bodies, responses.
 
 - :class:`_Server` accepts connections; each connection gets a daemon thread
   running :class:`_Connection`, which reads requests one after another
@@ -28,47 +18,28 @@ How this file works
 - The response is framed by the server: the app's Content-Length is kept (the
   body is cut at it); without one, an HTTP/1.1 response is sent with
   ``Transfer-Encoding: chunked``, an HTTP/1.0 one by closing the connection.
-- With the reloader, the first process binds the socket, watches files with
-  watchfiles and runs the server in a child process that inherits the socket;
-  on a change it replaces the child. Connections that arrive in between wait
-  in the socket's backlog instead of being refused.
-
-Compared with Werkzeug's server (Flask's), this one rejects ambiguous framing
-and oversized heads with a status instead of guessing, bounds how long a
-client may take to send its head, and never offers an interactive debugger.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
-import os
 import re
-import signal
 import socket
 import socketserver
-import subprocess
 import sys
-import sysconfig
-import threading
 import time
 import traceback
 import typing as t
 from email.utils import formatdate
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from .log import _log, _printable
+
 if t.TYPE_CHECKING:  # pragma: no cover
     import ssl
     from types import TracebackType
 
-    from .typing import WSGIApplication
-
-__all__ = [
-    "default_reloader",
-    "is_running_from_reloader",
-    "make_server",
-    "run_simple",
-]
+    from ..typing import WSGIApplication
 
 #: The longest request line accepted, in bytes; longer ones get a 414.
 MAX_REQUEST_LINE = 8 * 1024
@@ -83,44 +54,12 @@ SOCKET_TIMEOUT = 30.0
 #: Unread body bytes the server reads and discards to keep a connection open.
 MAX_DRAIN = 1024 * 1024
 
-_RUN_MAIN = "KOLBA_RUN_MAIN"
-_SERVER_FD = "KOLBA_SERVER_FD"
+
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REQUEST_LINE = re.compile(rb"([^ ]+) ([^ ]+) HTTP/(\d)\.(\d)")
 _HOP_BY_HOP = frozenset(
     ("connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer")
 )
-_LOG_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
-
-_logger = logging.getLogger("kolba.serving")
-_logger_lock = threading.Lock()
-
-
-def _log(level: int, message: str, *args: t.Any) -> None:
-    # Like Werkzeug: if the application configured no logging, the server's
-    # messages still reach the terminal.
-    from .logging import has_level_handler
-
-    if not has_level_handler(_logger):
-        with _logger_lock:
-            if _logger.level == logging.NOTSET:
-                _logger.setLevel(logging.INFO)
-            if not has_level_handler(_logger):
-                handler = logging.StreamHandler(sys.stderr)
-                handler.setFormatter(logging.Formatter("%(message)s"))
-                _logger.addHandler(handler)
-    _logger.log(level, message, *args)
-
-
-def _printable(text: str) -> str:
-    # SECURITY: request lines are attacker-controlled; control characters
-    # would let a client forge log lines or terminal escape sequences.
-    return _LOG_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def is_running_from_reloader() -> bool:
-    """Whether this process is the server child of the reloader."""
-    return os.environ.get(_RUN_MAIN) == "true"
 
 
 class _ProtocolError(Exception):
@@ -220,7 +159,7 @@ class _BadBody(Exception):
 
 
 def _bad_request(message: str) -> Exception:
-    from .exceptions import BadRequest
+    from ..exceptions import BadRequest
 
     return BadRequest(message)
 
@@ -824,7 +763,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         ssl_context: ssl.SSLContext | None = None,
         fd: int | None = None,
     ) -> None:
-        from . import __version__
+        from .. import __version__
 
         self.app = app
         self.multithread = threaded
@@ -866,351 +805,3 @@ def _address_family(host: str, port: int) -> socket.AddressFamily:
     except socket.gaierror:
         return socket.AF_INET
     return infos[0][0] if infos else socket.AF_INET
-
-
-def _load_ssl_context(
-    ssl_context: ssl.SSLContext | tuple[str, str] | str | None,
-) -> ssl.SSLContext | None:
-    if ssl_context is None:
-        return None
-    import ssl
-
-    if isinstance(ssl_context, ssl.SSLContext):
-        return ssl_context
-    if isinstance(ssl_context, tuple):
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*ssl_context)
-        return context
-    raise ValueError(
-        f"Unsupported ssl_context {ssl_context!r}. Pass an ssl.SSLContext or a "
-        "(cert_file, key_file) pair; for a local certificate run: openssl req "
-        "-x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 30 "
-        "-subj /CN=localhost"
-    )
-
-
-def make_server(
-    host: str,
-    port: int,
-    app: WSGIApplication,
-    threaded: bool = True,
-    ssl_context: ssl.SSLContext | tuple[str, str] | None = None,
-    fd: int | None = None,
-) -> socketserver.TCPServer:
-    """Create (without starting) a development server for ``app``.
-
-    :param host: the interface to bind to.
-    :param port: the port to bind to; ``0`` picks a free one
-        (``server.server_address[1]`` tells which).
-    :param threaded: one thread per connection; otherwise one connection at a
-        time, without keep-alive.
-    :param ssl_context: an :class:`ssl.SSLContext` or a ``(cert, key)`` pair
-        of file paths, to serve HTTPS.
-    :param fd: serve on this already listening socket instead of binding.
-    """
-    return _Server(
-        host,
-        port,
-        app,
-        threaded=threaded,
-        ssl_context=_load_ssl_context(ssl_context),
-        fd=fd,
-    )
-
-
-def _banner(
-    host: str, port: int, application: t.Any, scheme: str, use_debugger: bool
-) -> None:
-    module = getattr(application, "import_name", None)
-    if not isinstance(module, str) or module == "__main__":
-        module = "module"
-    display = f"[{host}]" if ":" in host else host
-    lines = [
-        " * WARNING: This is a development server. Do not use it in production.",
-        "   Run a production WSGI server instead, for example:",
-        f"       gunicorn -w 4 '{module}:app'",
-    ]
-    if host in ("0.0.0.0", "::"):
-        lines.append(f" * Running on all addresses ({host})")
-        display = "127.0.0.1" if host == "0.0.0.0" else "[::1]"
-    lines.append(f" * Running on {scheme}://{display}:{port}")
-    if use_debugger:
-        lines.append(" * Debug traceback page: on (no console, no code execution)")
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            lines.append(
-                " * WARNING: error pages show source code to anyone who can "
-                "reach this address."
-            )
-    lines.append(" * Press CTRL+C to quit")
-    _log(logging.INFO, "%s", "\n".join(lines))
-
-
-def default_reloader(debug: bool) -> bool:
-    """Whether to reload when not asked: in debug mode, if watchfiles is here.
-
-    Prints a notice with the install command when debug mode would reload but
-    watchfiles is missing.
-    """
-    if not debug:
-        return False
-    try:
-        import watchfiles  # noqa: F401
-    except ImportError:
-        _log(
-            logging.WARNING,
-            " * The reloader needs watchfiles, which is not installed. Install "
-            "it with: pip install 'kolba[reload]'. Running without the reloader.",
-        )
-        return False
-    return True
-
-
-def run_simple(
-    hostname: str,
-    port: int,
-    application: WSGIApplication,
-    use_reloader: bool = False,
-    use_debugger: bool = False,
-    threaded: bool = True,
-    ssl_context: ssl.SSLContext | tuple[str, str] | None = None,
-    extra_files: t.Iterable[str] | None = None,
-    exclude_patterns: t.Iterable[str] | None = None,
-    reloader_interval: float = 1.0,
-) -> None:
-    """Serve ``application`` on ``hostname:port`` until interrupted (Ctrl-C).
-
-    For development only: it prints a warning saying so at start. Ctrl-C
-    (SIGINT) shuts it down and returns normally.
-
-    :param hostname: the interface to bind to (``"0.0.0.0"`` for all).
-    :param port: the port to bind to; ``0`` picks a free one.
-    :param application: the WSGI application (a :class:`~kolba.Kolba` app).
-    :param use_reloader: run the server in a child process and restart it when
-        a Python source file of a loaded module, a template or one of
-        ``extra_files`` changes. Needs ``watchfiles``
-        (``pip install 'kolba[reload]'``).
-    :param use_debugger: answer an unhandled exception with an HTML traceback
-        page (:class:`kolba.debug.DebugTraceback`). It has no console and
-        never runs code, but it shows source code: keep it local.
-    :param threaded: a thread per connection (the default).
-    :param ssl_context: an :class:`ssl.SSLContext` or ``(cert, key)`` file
-        paths to serve HTTPS.
-    :param extra_files: more files whose change triggers a reload.
-    :param exclude_patterns: :mod:`fnmatch` patterns of paths that never
-        trigger a reload.
-    :param reloader_interval: seconds between the reloader's checks that the
-        server process is still alive.
-    """
-    ssl_ctx = _load_ssl_context(ssl_context)
-    scheme = "https" if ssl_ctx is not None else "http"
-    if use_reloader and not is_running_from_reloader():
-        reloader = _Reloader(
-            application, extra_files, exclude_patterns, reloader_interval
-        )
-        sock = _bind(hostname, port)
-        try:
-            _banner(hostname, sock.getsockname()[1], application, scheme, use_debugger)
-            _log(logging.INFO, " * Restarting with the watchfiles reloader")
-            reloader.run(sock)
-        finally:
-            sock.close()
-        return
-
-    served = application
-    if use_debugger:
-        from .debug import DebugTraceback
-
-        served = DebugTraceback(application)
-    fd_text = os.environ.get(_SERVER_FD) if is_running_from_reloader() else None
-    server = make_server(
-        hostname,
-        port,
-        served,
-        threaded=threaded,
-        ssl_context=ssl_ctx,
-        fd=int(fd_text) if fd_text else None,
-    )
-    if not is_running_from_reloader():
-        _banner(hostname, server.server_address[1], application, scheme, use_debugger)
-    in_main = threading.current_thread() is threading.main_thread()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        if in_main:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # see _Reloader.run
-        if not is_running_from_reloader():
-            _log(logging.INFO, " * Shutting down")
-    finally:
-        server.server_close()
-        if in_main and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-# -- the reloader ------------------------------------------------------------
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = _address_family(host, port)
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        if os.name == "posix":
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def _library_prefixes() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    prefixes = {
-        os.path.realpath(paths[key])
-        for key in ("stdlib", "platstdlib", "purelib", "platlib")
-        if key in paths
-    }
-    return tuple(prefix + os.sep for prefix in prefixes)
-
-
-def _template_folders(application: t.Any) -> set[str]:
-    owners = [application]
-    blueprints = getattr(application, "blueprints", None)
-    if isinstance(blueprints, dict):
-        owners.extend(blueprints.values())
-    folders = set()
-    for owner in owners:
-        root = getattr(owner, "root_path", None)
-        folder = getattr(owner, "template_folder", None)
-        if isinstance(root, str) and isinstance(folder, (str, os.PathLike)):
-            path = os.path.realpath(os.path.join(root, os.fspath(folder)))
-            if os.path.isdir(path):
-                folders.add(path)
-    return folders
-
-
-class _Reloader:
-    """Watch files in this process; serve in a child process; swap on change."""
-
-    def __init__(
-        self,
-        application: t.Any,
-        extra_files: t.Iterable[str] | None,
-        exclude_patterns: t.Iterable[str] | None,
-        interval: float,
-    ) -> None:
-        try:
-            import watchfiles  # noqa: F401
-        except ImportError:
-            raise ImportError(
-                "The reloader needs watchfiles, which is not installed. Install "
-                "it with: pip install 'kolba[reload]' (or run without --reload)."
-            ) from None
-        self.interval = interval
-        self.extra_files = {os.path.realpath(path) for path in extra_files or ()}
-        self.exclude_patterns = list(exclude_patterns or ())
-        self.template_folders = _template_folders(application)
-        library = _library_prefixes()
-        self.module_dirs: set[str] = set()
-        for module in list(sys.modules.values()):
-            filename = getattr(module, "__file__", None)
-            if not isinstance(filename, str) or not filename.endswith(".py"):
-                continue
-            filename = os.path.realpath(filename)
-            if not filename.startswith(library):
-                self.module_dirs.add(os.path.dirname(filename))
-
-    def watched_dirs(self) -> set[str]:
-        dirs = set(self.module_dirs)
-        for folder in self.template_folders:
-            for dirpath, dirnames, _ in os.walk(folder):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                dirs.add(dirpath)
-        for path in self.extra_files:
-            dirs.add(os.path.dirname(path))
-        return {path for path in dirs if os.path.isdir(path)}
-
-    def should_reload(self, path: str) -> bool:
-        path = os.path.realpath(path)
-        if any(fnmatch.fnmatch(path, pattern) for pattern in self.exclude_patterns):
-            return False
-        if path in self.extra_files:
-            return True
-        name = os.path.basename(path)
-        if name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")):
-            return False  # editor scratch files
-        if any(path.startswith(folder + os.sep) for folder in self.template_folders):
-            return True
-        return path.endswith(".py") and os.path.dirname(path) in self.module_dirs
-
-    def _spawn(self, sock: socket.socket) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        env[_RUN_MAIN] = "true"
-        args = [sys.executable, *sys.orig_argv[1:]]
-        if os.name == "posix":
-            env[_SERVER_FD] = str(sock.fileno())
-            return subprocess.Popen(args, env=env, pass_fds=(sock.fileno(),))
-        return subprocess.Popen(args, env=env)  # pragma: no cover - Windows
-
-    @staticmethod
-    def _stop(child: subprocess.Popen[bytes]) -> None:
-        if child.poll() is not None:
-            return
-        child.terminate()
-        try:
-            child.wait(5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-    def run(self, sock: socket.socket) -> None:
-        import watchfiles
-
-        # A SIGTERM to the watcher must not orphan the server child.
-        in_main = threading.current_thread() is threading.main_thread()
-        if in_main:
-            previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        child = self._spawn(sock)
-        reported = False
-        try:
-            for changes in watchfiles.watch(
-                *sorted(self.watched_dirs()),
-                watch_filter=lambda change, path: self.should_reload(path),
-                recursive=False,
-                yield_on_timeout=True,
-                rust_timeout=int(self.interval * 1000),
-                debounce=400,
-            ):
-                if not changes:
-                    code = child.poll()
-                    if code == 0:
-                        return
-                    if code is not None and not reported:
-                        _log(
-                            logging.ERROR,
-                            " * The server process exited with code %s; it "
-                            "restarts on the next change.",
-                            code,
-                        )
-                        reported = True
-                    continue
-                changed = sorted(path for _, path in changes)[0]
-                _log(logging.INFO, " * Detected change in %r, reloading", changed)
-                self._stop(child)
-                child = self._spawn(sock)
-                reported = False
-        except KeyboardInterrupt:
-            _log(logging.INFO, " * Shutting down")
-        finally:
-            # A second Ctrl-C (or the terminal's SIGINT reaching us twice)
-            # must not interrupt the clean-up and print a traceback.
-            if in_main:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-            self._stop(child)
-            if in_main:
-                signal.signal(signal.SIGTERM, previous)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def _raise_interrupt(signum: int, frame: t.Any) -> None:
-    raise KeyboardInterrupt

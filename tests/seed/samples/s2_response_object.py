@@ -1,0 +1,10 @@
+# Seed sample, from flask-overview.ko.md: "2. Flask 기본 구성 요소 > 응답 객체".
+# A fragment on s2_application_object.py's `app`.
+# Verbatim but for the import: flask -> kolba.
+# ruff: noqa: F821, I001 -- the document's code, kept as written
+# fmt: off
+
+from kolba import Response
+@app.route('/custom_response')
+def custom_response():
+    return Response('Custom Response', status=200, mimetype='text/plain')
