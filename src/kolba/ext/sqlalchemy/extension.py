@@ -211,7 +211,10 @@ class SQLAlchemy:
         return metadata
 
     def _teardown_session(self, exc: BaseException | None) -> None:
-        self.session.remove()
+        # PERF: most requests of most apps never open a session; only then is
+        # there something to close (one scope lookup instead of two).
+        if self.session.registry.has():
+            self.session.remove()
 
     def _shell_context(self) -> dict[str, t.Any]:
         namespace: dict[str, t.Any] = {"db": self}

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 import sqlalchemy.orm as sa_orm
 
-from kolba import has_app_context
 from kolba.globals import app_ctx
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -47,11 +46,12 @@ background thread or a test that does not go through the client, push one:
 
 def current_app_context(what: str) -> AppContext:
     """The active app context itself, or a RuntimeError naming ``what``."""
-    if not has_app_context():
-        raise RuntimeError(NO_APP_CONTEXT.format(what=what))
     # app_ctx is a proxy; the scope key must be the context object behind it,
     # which lives exactly as long as the scope.
-    return t.cast("AppContext", t.cast(t.Any, app_ctx)._get_current_object())
+    try:
+        return t.cast("AppContext", t.cast(t.Any, app_ctx)._get_current_object())
+    except RuntimeError:
+        raise RuntimeError(NO_APP_CONTEXT.format(what=what)) from None
 
 
 def app_context_scope() -> int:
