@@ -6,6 +6,10 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # PostgreSQL server binaries (initdb, pg_ctl); the tests start a throwaway cluster.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# The blog's end-to-end test (Playwright drives Debian's chromium) and the
+# deployment test (nginx in front of gunicorn).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != "0" ]; then
     echo "system-deps: missing ${need[*]}; run as root or install them yourself" >&2
