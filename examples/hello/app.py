@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kolba import Kolba, abort, jsonify, redirect, request, url_for
+from kolba import Kolba, Response, abort, jsonify, redirect, request, url_for
 
 app = Kolba(__name__)
 
@@ -26,12 +26,12 @@ def show_post(post_id: int) -> str:
 
 
 @app.get("/api/posts")
-def api_posts() -> object:
+def api_posts() -> Response:
     return jsonify([{"id": k, "text": v} for k, v in POSTS.items()])
 
 
 @app.get("/search")
-def search() -> object:
+def search() -> Response:
     q = request.args.get("q", "")
     return redirect(url_for("index", q=q))
 
