@@ -51,7 +51,13 @@ from .request import Request
 from .response import Response
 from .routing import BuildError, Map, Rule
 from .sansio.datastructures import Headers
-from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
+from .scaffold import (
+    Scaffold,
+    _endpoint_from_view_func,
+    _named_registrar,
+    find_package,
+    setupmethod,
+)
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import DispatchingJinjaLoader, Environment, _tojson_filter
 
@@ -1136,12 +1142,7 @@ class Kolba(Scaffold):
 
         :param name: the filter's name; defaults to the function's name.
         """
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _named_registrar(self.add_template_filter, name)
 
     @setupmethod
     def add_template_filter(
@@ -1158,12 +1159,7 @@ class Kolba(Scaffold):
 
         :param name: the test's name; defaults to the function's name.
         """
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _named_registrar(self.add_template_test, name)
 
     @setupmethod
     def add_template_test(
@@ -1180,12 +1176,7 @@ class Kolba(Scaffold):
 
         :param name: the global's name; defaults to the function's name.
         """
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _named_registrar(self.add_template_global, name)
 
     @setupmethod
     def add_template_global(

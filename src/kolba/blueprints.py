@@ -32,7 +32,12 @@ import typing as t
 from collections import defaultdict
 
 from . import typing as ft
-from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
+from .scaffold import (
+    Scaffold,
+    _endpoint_from_view_func,
+    _named_registrar,
+    setupmethod,
+)
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
@@ -455,12 +460,7 @@ class Blueprint(Scaffold):
 
         :param name: the filter's name (default: the function's name).
         """
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _named_registrar(self.add_app_template_filter, name)
 
     @setupmethod
     def add_app_template_filter(
@@ -477,12 +477,7 @@ class Blueprint(Scaffold):
 
         :param name: the test's name (default: the function's name).
         """
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _named_registrar(self.add_app_template_test, name)
 
     @setupmethod
     def add_app_template_test(
@@ -499,12 +494,7 @@ class Blueprint(Scaffold):
 
         :param name: the global's name (default: the function's name).
         """
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _named_registrar(self.add_app_template_global, name)
 
     @setupmethod
     def add_app_template_global(

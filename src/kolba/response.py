@@ -210,6 +210,41 @@ class ResponseCacheControl:
         return self._headers.get("Cache-Control") or ""
 
 
+class _DateHeader:
+    """A response header read as a datetime and set from one.
+
+    Setting a datetime or a timestamp stores it as an HTTP date; a string is
+    stored as it is; ``None`` removes the header.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.__doc__ = f"The {name} header as a datetime."
+
+    @t.overload
+    def __get__(self, obj: None, owner: type[t.Any] | None = None) -> _DateHeader: ...
+
+    @t.overload
+    def __get__(
+        self, obj: Response, owner: type[t.Any] | None = None
+    ) -> datetime | None: ...
+
+    def __get__(
+        self, obj: Response | None, owner: type[t.Any] | None = None
+    ) -> _DateHeader | datetime | None:
+        if obj is None:
+            return self
+        return parse_date(obj.headers.get(self.name))
+
+    def __set__(
+        self, obj: Response, value: datetime | int | float | str | None
+    ) -> None:
+        if value is None or isinstance(value, str):
+            obj._set_header(self.name, value)
+        else:
+            obj._set_header(self.name, http_date(value))
+
+
 class Response:
     """The response a view returns (or that Kolba builds from what it returns).
 
@@ -541,43 +576,9 @@ class Response:
     def accept_ranges(self, value: str | None) -> None:
         self._set_header("Accept-Ranges", value)
 
-    def _date_header(self, name: str) -> datetime | None:
-        return parse_date(self.headers.get(name))
-
-    def _set_date_header(
-        self, name: str, value: datetime | int | float | str | None
-    ) -> None:
-        if value is None or isinstance(value, str):
-            self._set_header(name, value)
-        else:
-            self._set_header(name, http_date(value))
-
-    @property
-    def last_modified(self) -> datetime | None:
-        """The Last-Modified header as a datetime."""
-        return self._date_header("Last-Modified")
-
-    @last_modified.setter
-    def last_modified(self, v: datetime | int | float | str | None) -> None:
-        self._set_date_header("Last-Modified", v)
-
-    @property
-    def expires(self) -> datetime | None:
-        """The Expires header as a datetime."""
-        return self._date_header("Expires")
-
-    @expires.setter
-    def expires(self, v: datetime | int | float | str | None) -> None:
-        self._set_date_header("Expires", v)
-
-    @property
-    def date(self) -> datetime | None:
-        """The Date header as a datetime."""
-        return self._date_header("Date")
-
-    @date.setter
-    def date(self, v: datetime | int | float | str | None) -> None:
-        self._set_date_header("Date", v)
+    last_modified = _DateHeader("Last-Modified")
+    expires = _DateHeader("Expires")
+    date = _DateHeader("Date")
 
     @property
     def vary(self) -> HeaderSet:

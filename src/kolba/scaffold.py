@@ -383,6 +383,21 @@ def _endpoint_from_view_func(view_func: t.Callable[..., t.Any] | None) -> str:
     return view_func.__name__
 
 
+def _named_registrar(
+    add: t.Callable[..., None], name: str | None
+) -> t.Callable[[_F], _F]:
+    """Build a decorator that calls ``add(f, name=name)`` and returns ``f``.
+
+    Shared by the ``template_filter``-style decorators of apps and blueprints.
+    """
+
+    def decorator(f: _F) -> _F:
+        add(f, name=name)
+        return f
+
+    return decorator
+
+
 def find_package(import_name: str) -> tuple[str | None, str]:
     """Find the installation prefix and the folder of a package.
 

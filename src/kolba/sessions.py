@@ -232,6 +232,10 @@ class NullSession(SecureCookieSession):
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
 
 
+#: ``(name, domain, path, secure, httponly, samesite, partitioned)``
+_CookieOptions = tuple[str, str | None, str, bool, bool, str | None, bool]
+
+
 class SessionInterface:
     """How sessions are loaded and saved; replace ``app.session_interface``.
 
@@ -291,6 +295,57 @@ class SessionInterface:
         """Whether to send the cookie: if modified, or to refresh a permanent one."""
         return session.modified or (
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
+
+    def _cookie_options(self, app: Kolba) -> _CookieOptions:
+        """The session cookie's name and attributes, from the ``get_cookie_*`` hooks.
+
+        In the order ``(name, domain, path, secure, httponly, samesite,
+        partitioned)``; the hooks are called in a fixed order.
+        """
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+        return (name, domain, path, secure, httponly, samesite, partitioned)
+
+    def _delete_session_cookie(
+        self, response: Response, options: _CookieOptions
+    ) -> None:
+        """Delete the session cookie described by ``options`` on ``response``."""
+        name, domain, path, secure, httponly, samesite, partitioned = options
+        response.delete_cookie(
+            name,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+            httponly=httponly,
+        )
+
+    def _set_session_cookie(
+        self,
+        response: Response,
+        options: _CookieOptions,
+        value: str,
+        expires: datetime | None,
+    ) -> None:
+        """Set the session cookie described by ``options`` to ``value``."""
+        name, domain, path, secure, httponly, samesite, partitioned = options
+        response.set_cookie(
+            name,
+            value,
+            expires=expires,
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
         )
 
     def open_session(self, app: Kolba, request: Request) -> SessionMixin | None:
@@ -587,27 +642,13 @@ class SecureCookieSessionInterface(SessionInterface):
         self, app: Kolba, session: SessionMixin, response: Response
     ) -> None:
         """Set, refresh or delete the session cookie on ``response``."""
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
+        options = self._cookie_options(app)
         # Read the flags first: the checks below read the session too.
         accessed = session.accessed
         if not session:
             if session.modified:
                 _vary_on_cookie(response)
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
+                self._delete_session_cookie(response, options)
             elif accessed:
                 _vary_on_cookie(response)
             return
@@ -617,6 +658,7 @@ class SecureCookieSessionInterface(SessionInterface):
                 _vary_on_cookie(response)
             return
         _vary_on_cookie(response)
+        name = options[0]
         value = signer.dumps(session)
         check_cookie_size(app, name, value)
         expires = self.get_expiration_time(app, session)
@@ -624,9 +666,9 @@ class SecureCookieSessionInterface(SessionInterface):
             # PERF: the value is base64url, dots and digits, which never need
             # quoting; the attributes depend on config only, so the rest of
             # the header is built (and validated) once.
-            options = (name, domain, path, secure, httponly, samesite, partitioned)
             parts = self._header_cache.get(options)
             if parts is None:
+                name, domain, path, secure, httponly, samesite, partitioned = options
                 template = dump_cookie(
                     name,
                     "",
@@ -644,17 +686,7 @@ class SecureCookieSessionInterface(SessionInterface):
                 self._header_cache[options] = parts
             response.headers.add("Set-Cookie", f"{parts[0]}{value}{parts[1]}")
         else:
-            response.set_cookie(
-                name,
-                value,
-                expires=expires,
-                httponly=httponly,
-                domain=domain,
-                path=path,
-                secure=secure,
-                partitioned=partitioned,
-                samesite=samesite,
-            )
+            self._set_session_cookie(response, options, value, expires)
 
 
 def _vary_on_cookie(response: Response) -> None:

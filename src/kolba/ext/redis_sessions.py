@@ -224,13 +224,7 @@ class RedisSessionInterface(SessionInterface):
 
     def save_session(self, app: Kolba, session: t.Any, response: Response) -> None:
         """Store the data under the session's id and (re)send the cookie."""
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
+        options = self._cookie_options(app)
         sid: str | None = getattr(session, "sid", None)
         # Read the flags first: the checks below read the session too.
         if session.accessed or session.modified:
@@ -243,15 +237,7 @@ class RedisSessionInterface(SessionInterface):
                     except redis.RedisError as exc:
                         self._replace_with_error(response, app, "delete", exc)
                         return
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
+                self._delete_session_cookie(response, options)
             return
         if not self.should_set_cookie(app, session):
             return
@@ -273,16 +259,11 @@ class RedisSessionInterface(SessionInterface):
             return
         session.sid = sid
         session.regenerate_sid = False
-        response.set_cookie(
-            name,
+        self._set_session_cookie(
+            response,
+            options,
             signer.sign(sid),
-            expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
+            self.get_expiration_time(app, session),
         )
 
     def _replace_with_error(

@@ -75,6 +75,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs it
         "Install it with: pip install 'kolba[migrate]'"
     ) from exc
 
+from . import commands
 from ._state import (
     KolbaAlembicConfig,
     MigrateState,
@@ -82,23 +83,7 @@ from ._state import (
     build_config,
     configure_logging,
 )
-from .commands import (
-    branches,
-    check,
-    current,
-    downgrade,
-    edit,
-    heads,
-    history,
-    init,
-    list_templates,
-    merge,
-    migrate,
-    revision,
-    show,
-    stamp,
-    upgrade,
-)
+from .commands import *  # noqa: F403 - re-exported through __all__
 
 if t.TYPE_CHECKING:
     from alembic.config import Config
@@ -110,23 +95,9 @@ __all__ = [
     "Migrate",
     "MigrateState",
     "RenderAsBatch",
-    "branches",
-    "check",
     "configure_logging",
-    "current",
-    "downgrade",
-    "edit",
-    "heads",
-    "history",
-    "init",
-    "list_templates",
-    "merge",
-    "migrate",
-    "revision",
-    "show",
-    "stamp",
-    "upgrade",
 ]
+__all__ += commands.__all__  # the migration commands, re-exported
 
 _ConfigCallback = t.Callable[["Config"], "Config"]
 _C = t.TypeVar("_C", bound=_ConfigCallback)

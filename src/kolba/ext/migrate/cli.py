@@ -72,6 +72,60 @@ _rev_id = click.option(
 )
 
 
+def _revision_options(f: _F) -> _F:
+    """The options ``revision`` and ``migrate`` share, as one decorator.
+
+    They reach the command as keyword arguments of the same names as those of
+    :func:`~kolba.ext.migrate.commands.revision`.
+    """
+    for option in reversed(
+        (_sql, _head, _splice, _branch_label, _version_path, _rev_id)
+    ):
+        f = option(f)
+    return f
+
+
+def _verbose_command(
+    name: str, run: t.Callable[..., None], help_text: str
+) -> click.Command:
+    """A command with only ``--directory`` and ``--verbose`` that calls ``run``."""
+
+    @click.command(name, help=help_text)
+    @_directory
+    @_verbose
+    @with_appcontext
+    @_alembic_errors_as_click
+    def command(directory: str | None, verbose: bool) -> None:
+        run(directory, verbose=verbose)
+
+    return command
+
+
+def _migrate_to_command(
+    name: str, run: t.Callable[..., None], default: str, help_text: str
+) -> click.Command:
+    """``upgrade``/``downgrade``: run migrations to REVISION (or print the SQL)."""
+
+    @click.command(name, help=help_text)
+    @_directory
+    @_sql
+    @_tag
+    @_x_arg
+    @click.argument("revision", default=default)
+    @with_appcontext
+    @_alembic_errors_as_click
+    def command(
+        directory: str | None,
+        sql: bool,
+        tag: str | None,
+        x_arg: tuple[str, ...],
+        revision: str,
+    ) -> None:
+        run(directory, revision, sql=sql, tag=tag, x_arg=x_arg)
+
+    return command
+
+
 def make_db_group(name: str = "db") -> AppGroup:
     """A new ``kolba db`` group; :meth:`Migrate.init_app` adds it to ``app.cli``."""
     group = AppGroup(name, help="Database migrations (Alembic).")
@@ -108,73 +162,33 @@ def make_db_group(name: str = "db") -> AppGroup:
         is_flag=True,
         help="Compare the models with the database to fill the revision.",
     )
-    @_sql
-    @_head
-    @_splice
-    @_branch_label
-    @_version_path
-    @_rev_id
+    @_revision_options
     @with_appcontext
     @_alembic_errors_as_click
     def revision_command(
         directory: str | None,
         message: str | None,
         autogenerate: bool,
-        sql: bool,
-        head: str,
-        splice: bool,
-        branch_label: str | None,
-        version_path: str | None,
-        rev_id: str | None,
+        **options: t.Any,
     ) -> None:
         """Write a new revision script."""
-        commands.revision(
-            directory,
-            message,
-            autogenerate=autogenerate,
-            sql=sql,
-            head=head,
-            splice=splice,
-            branch_label=branch_label,
-            version_path=version_path,
-            rev_id=rev_id,
-        )
+        commands.revision(directory, message, autogenerate=autogenerate, **options)
 
     @click.command("migrate")
     @_directory
     @_message
-    @_sql
-    @_head
-    @_splice
-    @_branch_label
-    @_version_path
-    @_rev_id
+    @_revision_options
     @_x_arg
     @with_appcontext
     @_alembic_errors_as_click
     def migrate_command(
         directory: str | None,
         message: str | None,
-        sql: bool,
-        head: str,
-        splice: bool,
-        branch_label: str | None,
-        version_path: str | None,
-        rev_id: str | None,
         x_arg: tuple[str, ...],
+        **options: t.Any,
     ) -> None:
         """Autogenerate a revision from the models (revision --autogenerate)."""
-        commands.migrate(
-            directory,
-            message,
-            sql=sql,
-            head=head,
-            splice=splice,
-            branch_label=branch_label,
-            version_path=version_path,
-            rev_id=rev_id,
-            x_arg=x_arg,
-        )
+        commands.migrate(directory, message, x_arg=x_arg, **options)
 
     @click.command("edit")
     @_directory
@@ -209,41 +223,18 @@ def make_db_group(name: str = "db") -> AppGroup:
             rev_id=rev_id,
         )
 
-    @click.command("upgrade")
-    @_directory
-    @_sql
-    @_tag
-    @_x_arg
-    @click.argument("revision", default="head")
-    @with_appcontext
-    @_alembic_errors_as_click
-    def upgrade_command(
-        directory: str | None,
-        sql: bool,
-        tag: str | None,
-        x_arg: tuple[str, ...],
-        revision: str,
-    ) -> None:
-        """Apply migrations up to REVISION (default: head)."""
-        commands.upgrade(directory, revision, sql=sql, tag=tag, x_arg=x_arg)
-
-    @click.command("downgrade")
-    @_directory
-    @_sql
-    @_tag
-    @_x_arg
-    @click.argument("revision", default="-1")
-    @with_appcontext
-    @_alembic_errors_as_click
-    def downgrade_command(
-        directory: str | None,
-        sql: bool,
-        tag: str | None,
-        x_arg: tuple[str, ...],
-        revision: str,
-    ) -> None:
-        """Revert migrations down to REVISION (default: -1, the last one)."""
-        commands.downgrade(directory, revision, sql=sql, tag=tag, x_arg=x_arg)
+    upgrade_command = _migrate_to_command(
+        "upgrade",
+        commands.upgrade,
+        "head",
+        "Apply migrations up to REVISION (default: head).",
+    )
+    downgrade_command = _migrate_to_command(
+        "downgrade",
+        commands.downgrade,
+        "-1",
+        "Revert migrations down to REVISION (default: -1, the last one).",
+    )
 
     @click.command("show")
     @_directory
@@ -295,23 +286,12 @@ def make_db_group(name: str = "db") -> AppGroup:
             directory, verbose=verbose, resolve_dependencies=resolve_dependencies
         )
 
-    @click.command("branches")
-    @_directory
-    @_verbose
-    @with_appcontext
-    @_alembic_errors_as_click
-    def branches_command(directory: str | None, verbose: bool) -> None:
-        """Show the revisions where history branches."""
-        commands.branches(directory, verbose=verbose)
-
-    @click.command("current")
-    @_directory
-    @_verbose
-    @with_appcontext
-    @_alembic_errors_as_click
-    def current_command(directory: str | None, verbose: bool) -> None:
-        """Show the revision the database is at."""
-        commands.current(directory, verbose=verbose)
+    branches_command = _verbose_command(
+        "branches", commands.branches, "Show the revisions where history branches."
+    )
+    current_command = _verbose_command(
+        "current", commands.current, "Show the revision the database is at."
+    )
 
     @click.command("stamp")
     @_directory

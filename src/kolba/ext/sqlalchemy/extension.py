@@ -37,17 +37,16 @@ import weakref
 
 import sqlalchemy as sa
 import sqlalchemy.event as sa_event
-import sqlalchemy.exc as sa_exc
 import sqlalchemy.orm as sa_orm
 
-from kolba import abort, has_app_context
+from kolba import has_app_context
 from kolba.globals import app_ctx
 
 from . import engines as _engines
 from . import record_queries as _record_queries
 from .model import make_declarative_base
 from .pagination import Pagination, SelectPagination
-from .query import Query
+from .query import Query, _found_or_404, _one_or_404
 from .session import NO_APP_CONTEXT, Session, app_context_scope
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -325,28 +324,21 @@ class SQLAlchemy:
         self, entity: type[_T], ident: t.Any, *, description: str | None = None
     ) -> _T:
         """``db.session.get(entity, ident)``, or abort with 404 if missing."""
-        value = self.session.get(entity, ident)
-        if value is None:
-            abort(404, description)
-        return value
+        return _found_or_404(self.session.get(entity, ident), description)
 
     def first_or_404(
         self, statement: sa.Select[t.Any], *, description: str | None = None
     ) -> t.Any:
         """The first result's first column, or abort with 404 if none."""
-        value = self.session.execute(statement).scalar()
-        if value is None:
-            abort(404, description)
-        return value
+        return _found_or_404(self.session.execute(statement).scalar(), description)
 
     def one_or_404(
         self, statement: sa.Select[t.Any], *, description: str | None = None
     ) -> t.Any:
         """The only result's first column; abort with 404 for none or several."""
-        try:
-            return self.session.execute(statement).scalar_one()
-        except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):
-            abort(404, description)
+        return _one_or_404(
+            lambda: self.session.execute(statement).scalar_one(), description
+        )
 
     def paginate(
         self,

@@ -20,6 +20,22 @@ from .pagination import Pagination, QueryPagination
 __all__ = ["Query"]
 
 _T = t.TypeVar("_T")
+_V = t.TypeVar("_V")
+
+
+def _found_or_404(value: _V | None, description: str | None) -> _V:
+    """``value``, or abort with 404 (and ``description``) if it is ``None``."""
+    if value is None:
+        abort(404, description)
+    return value
+
+
+def _one_or_404(fetch: t.Callable[[], _V], description: str | None) -> _V:
+    """``fetch()``; abort with 404 if it finds no result or more than one."""
+    try:
+        return fetch()
+    except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):
+        abort(404, description)
 
 
 class Query(sa_orm.Query[_T]):
@@ -43,24 +59,16 @@ class Query(sa_orm.Query[_T]):
                 f"Model.query; this one selects {len(descriptions)} column(s). "
                 "Use first_or_404() with a filter instead."
             )
-        rv = self.session.get(entity, ident)
-        if rv is None:
-            abort(404, description)
+        rv = _found_or_404(self.session.get(entity, ident), description)
         return t.cast(_T, rv)  # the query's entity is _T
 
     def first_or_404(self, description: str | None = None) -> _T:
         """The first result, or abort with 404 if there is none."""
-        rv = self.first()
-        if rv is None:
-            abort(404, description)
-        return rv
+        return _found_or_404(self.first(), description)
 
     def one_or_404(self, description: str | None = None) -> _T:
         """The only result; abort with 404 for none or more than one."""
-        try:
-            return self.one()
-        except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):
-            abort(404, description)
+        return _one_or_404(self.one, description)
 
     def paginate(
         self,
@@ -73,11 +81,8 @@ class Query(sa_orm.Query[_T]):
     ) -> Pagination:
         """One page of the results; see :class:`~.pagination.Pagination`.
 
-        :param page: the page, from 1; ``None`` reads ``?page=`` (default 1).
-        :param per_page: items per page; ``None`` reads ``?per_page=`` (20).
-        :param max_per_page: upper bound for ``per_page``.
-        :param error_out: 404 on bad values or a page past the end.
-        :param count: also count all results (``total``, ``pages``).
+        The arguments are those of :meth:`SQLAlchemy.paginate
+        <kolba.ext.sqlalchemy.SQLAlchemy.paginate>`.
         """
         return QueryPagination(
             query=self,
