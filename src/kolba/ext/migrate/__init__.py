@@ -78,6 +78,7 @@ except ImportError as exc:  # pragma: no cover - the test extra installs it
 from . import commands
 from ._state import (
     KolbaAlembicConfig,
+    MigrateSetupError,
     MigrateState,
     RenderAsBatch,
     build_config,
@@ -93,6 +94,7 @@ if t.TYPE_CHECKING:
 __all__ = [
     "KolbaAlembicConfig",
     "Migrate",
+    "MigrateSetupError",
     "MigrateState",
     "RenderAsBatch",
     "configure_logging",

@@ -35,6 +35,13 @@ TEMPLATES_DIRECTORY = os.path.join(os.path.dirname(__file__), "templates")
 _BATCH_DIALECTS = frozenset({"sqlite"})
 
 
+class MigrateSetupError(RuntimeError):
+    """The app is not set up for migrations (no ``Migrate``, no database …).
+
+    The ``kolba db`` commands print its message as a clean error line.
+    """
+
+
 class MigrateState:
     """The migration settings of one app: ``app.extensions["migrate"]``.
 
@@ -77,7 +84,7 @@ class MigrateState:
             return self._db
         db = self._app_extensions.get("sqlalchemy")
         if db is None:
-            raise RuntimeError(
+            raise MigrateSetupError(
                 f"kolba.ext.migrate has no database for the app {self._app_name!r}: "
                 "no SQLAlchemy extension was given to Migrate(app, db) and none is "
                 "registered on the app. Create it first: db = SQLAlchemy(app), "
@@ -128,7 +135,7 @@ class MigrateState:
         keys = [key for key in self.db.engines if key is not None]
         for key in keys:
             if not key.isidentifier():
-                raise RuntimeError(
+                raise MigrateSetupError(
                     f"The bind key {key!r} cannot name migration functions "
                     f"(upgrade_{key}): a multi-database migration needs bind keys "
                     "that are Python identifiers. Rename the bind in "
@@ -151,7 +158,7 @@ def current_state() -> MigrateState:
     """``current_app.extensions["migrate"]``, or an error saying how to set it."""
     state = current_app.extensions.get("migrate")
     if not isinstance(state, MigrateState):
-        raise RuntimeError(
+        raise MigrateSetupError(
             f"The app {current_app.name!r} has no migration settings: "
             "kolba.ext.migrate commands need Migrate(app, db) (or "
             "migrate.init_app(app, db)) in the app's setup."

@@ -16,6 +16,7 @@ from alembic.util import CommandError
 
 from ...cli import AppGroup, with_appcontext
 from . import commands
+from ._state import MigrateSetupError
 
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 
@@ -25,7 +26,7 @@ def _alembic_errors_as_click(f: _F) -> _F:
     def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
         try:
             return f(*args, **kwargs)
-        except (CommandError, RevisionError) as exc:
+        except (CommandError, RevisionError, MigrateSetupError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     # cast: wraps() returns wrapper, which takes f's arguments.
