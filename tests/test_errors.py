@@ -9,7 +9,7 @@ import flask
 import pytest
 import werkzeug.exceptions as wz
 
-from kolba import Kolba, abort
+from kolba import Kolba, abort, request
 from kolba import exceptions as kx
 from kolba.testing import KolbaClient
 
@@ -454,3 +454,34 @@ def test_bad_request_key_error_hides_key_in_production(
     fapp = flask.Flask("oracle")
     fapp.add_url_rule("/", "index", lambda: flask.request.args["needed"])
     assert "needed" not in fapp.test_client().get("/").text
+
+
+def test_bad_request_key_error_keeps_an_explicit_description(
+    app: Kolba, client: KolbaClient
+) -> None:
+    BadRequestKeyError = kx.BadRequestKeyError
+
+    @app.route("/missing")
+    def missing() -> str:
+        raise BadRequestKeyError("name", description="Send a 'name' field.")
+
+    @app.route("/derived")
+    def derived() -> str:
+        return request.form["name"]
+
+    assert BadRequestKeyError("k").description.startswith("The request is missing")
+    response = client.get("/missing", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json["description"] == "Send a 'name' field."
+    derived_response = client.get("/derived", headers={"Accept": "application/json"})
+    assert derived_response.status_code == 400
+    assert "missing a required field" in derived_response.json["description"]
+
+
+def test_request_limits_follow_config_and_overrides(app: Kolba) -> None:
+    app.config["MAX_FORM_PARTS"] = 7
+    with app.test_request_context("/"):
+        assert request.max_form_parts == 7
+        assert request.max_content_length == app.config["MAX_CONTENT_LENGTH"]
+        request.max_form_parts = 3
+        assert request.max_form_parts == 3

@@ -270,6 +270,8 @@ class BadRequestKeyError(BadRequest, KeyError):
     #: In debug mode the key is added to the description, to help the developer.
     show_exception = False
 
+    _explicit_description: str | None = None
+
     def __init__(
         self, arg: object | None = None, *args: t.Any, **kwargs: t.Any
     ) -> None:
@@ -278,6 +280,9 @@ class BadRequestKeyError(BadRequest, KeyError):
 
     @property
     def description(self) -> str:
+        """A description given explicitly, else one derived from the key."""
+        if self._explicit_description is not None:
+            return self._explicit_description
         base = "The request is missing a required field, or a field has no value."
         if self.show_exception and self.args:
             return f"{base} KeyError: {self.args[0]!r}"
@@ -285,7 +290,7 @@ class BadRequestKeyError(BadRequest, KeyError):
 
     @description.setter
     def description(self, value: str) -> None:
-        pass  # the description is derived from the missing key
+        self._explicit_description = value
 
     def __str__(self) -> str:
         return HTTPException.__str__(self)

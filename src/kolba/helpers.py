@@ -11,6 +11,7 @@ from .exceptions import abort as _default_abort
 from .files import send_file, send_from_directory
 from .globals import _cv_app, _cv_request, current_app, session
 from .response import Response
+from .sansio.urls import iri_to_uri
 
 __all__ = [
     "abort",
@@ -33,8 +34,6 @@ _P = t.ParamSpec("_P")
 def _safe_location(location: str) -> str:
     # SECURITY: iri_to_uri percent-encodes spaces, non-ASCII and above all CR
     # and LF, so a Location header can never be split into two headers.
-    from .sansio.urls import iri_to_uri
-
     # Encode control characters first: urlsplit() would silently drop CR, LF
     # and tab, and iri_to_uri's ASCII fast path would keep them as they are.
     if not location.isprintable():

@@ -76,13 +76,6 @@ _HOST_CHARS = frozenset(
 )
 
 
-def _app_config(key: str) -> t.Any:
-    ctx = _cv_app.get(None)
-    if ctx is None:
-        return None
-    return ctx.app.config[key]
-
-
 class Request:
     """The request object a view reads through the ``request`` proxy.
 
@@ -519,10 +512,7 @@ class Request:
     @property
     def max_content_length(self) -> int | None:
         """The most body bytes accepted (MAX_CONTENT_LENGTH); beyond it, 413."""
-        if self._max_content_length is not None:
-            return self._max_content_length
-        # cast: config is untyped; the key holds int | None.
-        return t.cast("int | None", _app_config("MAX_CONTENT_LENGTH"))
+        return self._limits()[0]
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
@@ -532,10 +522,7 @@ class Request:
     @property
     def max_form_memory_size(self) -> int | None:
         """The most bytes of non-file form fields kept in memory; beyond it, 413."""
-        if self._max_form_memory_size is not None:
-            return self._max_form_memory_size
-        # cast: config is untyped; the key holds int | None.
-        return t.cast("int | None", _app_config("MAX_FORM_MEMORY_SIZE"))
+        return self._limits()[1]
 
     @max_form_memory_size.setter
     def max_form_memory_size(self, value: int | None) -> None:
@@ -545,10 +532,7 @@ class Request:
     @property
     def max_form_parts(self) -> int | None:
         """The most fields and files a form may carry; beyond it, 413."""
-        if self._max_form_parts is not None:
-            return self._max_form_parts
-        # cast: config is untyped; the key holds int | None.
-        return t.cast("int | None", _app_config("MAX_FORM_PARTS"))
+        return self._limits()[2]
 
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
