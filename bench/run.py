@@ -1,7 +1,10 @@
 #!/usr/bin/env python
-"""Kolba benchmark: Kolba beside Flask 3.1, Bottle, Falcon and a raw WSGI callable.
+"""Kolba benchmark: Kolba beside Flask 3.1, Bottle, Falcon and a raw WSGI callable;
+Kolba's ASGI side beside Starlette, Quart and a raw ASGI callable; optionally the WSGI
+path of another commit's Kolba beside this one.
 
     python bench/run.py [--rounds N] [--quick] [--check] [--only case,...] [--no-write]
+                        [--no-wsgi] [--no-asgi] [--baseline-ref REF]
 
 See bench/README.md for the method and how to read the output.
 """
@@ -9,12 +12,14 @@ See bench/README.md for the method and how to read the output.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import math
 import os
 import platform
 import statistics
 import sys
+import tempfile
 import traceback
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -26,9 +31,21 @@ REPO_ROOT = BENCH_DIR.parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+import asgi_harness  # noqa: E402
+import baseline  # noqa: E402
 import harness  # noqa: E402
 from apps.spec import last_static_filler  # noqa: E402
+from asgi_harness import (  # noqa: E402
+    ASGI_CASES,
+    ASGI_FRAMEWORKS,
+    ASGI_LABELS,
+    WEBSOCKET_CASE,
+)
 from harness import BASELINE, CASES, FRAMEWORKS, LABELS  # noqa: E402
+
+# Every label a report line may need: WSGI and ASGI apps, and the two Kolba versions
+# of the before/after mode.
+ALL_LABELS = {**LABELS, **ASGI_LABELS, "before": "Kolba before", "after": "Kolba after"}
 
 SCALE_SIZES = (10, 100, 1000)
 SCALE_FRAMEWORKS = ("kolba", "flask")
@@ -39,7 +56,9 @@ BOTTLE_CASES = ("plaintext", "json", "routing", "template")
 # SQLAlchemy's own work bounds the db case the same way; its target is the
 # framework's overhead on top of SQLAlchemy instead (db_overhead below).
 NO_5X_CASES = ("template", "db")
-ALL_SELECTABLE = (*CASES, "scale")
+# The ASGI column's targets: Kolba ASGI against Starlette and Quart, every ASGI case.
+ASGI_TARGETS = (("starlette", 2.0), ("quart", 3.0))
+ALL_SELECTABLE = (*CASES, WEBSOCKET_CASE, "scale")
 
 
 # -- CLI --------
@@ -79,6 +98,23 @@ def parse_args(argv):
         help=f"comma-separated subset of: {', '.join(ALL_SELECTABLE)}",
     )
     p.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md")
+    p.add_argument(
+        "--no-wsgi",
+        action="store_true",
+        help="skip the WSGI table and the routing scale table",
+    )
+    p.add_argument(
+        "--no-asgi",
+        action="store_true",
+        help="skip the ASGI column (Kolba ASGI, Starlette, Quart) and websocket",
+    )
+    p.add_argument(
+        "--baseline-ref",
+        default=None,
+        metavar="REF",
+        help="also time the WSGI path of Kolba at git REF beside this tree's "
+        "(before/after; one worker process per version)",
+    )
     args = p.parse_args(argv)
     if args.rounds is None:
         args.rounds = 3 if args.quick else 7
@@ -280,14 +316,209 @@ def db_overhead(results) -> list[tuple[str, float, float, float, float]]:
     return rows
 
 
+def target_status(ok) -> str:
+    """PASS, FAIL, or n/a for a target that cannot be judged in this run."""
+    return "n/a " if ok is None else ("PASS" if ok else "FAIL")
+
+
+def us_per_request(rps):
+    return None if not rps else 1e6 / rps
+
+
+def fmt_us(v) -> str:
+    return "n/a" if v is None else f"{v:.1f}"
+
+
+def asgi_report(
+    run_cases, results, unavailable, unsupported, broken, wsgi_results, targets
+):
+    """The ASGI column's sections; appends its targets to ``targets``.
+
+    A section is ``(title, "table", (headers, rows))`` or ``(title, "text", lines)``.
+    """
+    if not run_cases:
+        return []
+
+    def value(name, fw, fn=best):
+        if fw in unavailable or name in unsupported.get(fw, {}):
+            return None
+        if (fw, f"asgi {name}") in broken or (fw, "make_app(100)") in broken:
+            return None
+        return fn(results.get(name, {}).get(fw, []))
+
+    def cell(name, fw, fn):
+        if (fw, f"asgi {name}") in broken or (fw, "make_app(100)") in broken:
+            return "BROKEN"
+        if fw in unavailable:
+            return unavailable[fw]
+        if name in unsupported.get(fw, {}):
+            return "n/a"
+        return fmt_rps(value(name, fw, fn))
+
+    def row_name(name):
+        return f"{name} (echoes/s)" if name == WEBSOCKET_CASE else name
+
+    headers = ["case", *(ASGI_LABELS[fw] for fw in ASGI_FRAMEWORKS)]
+    sections = []
+    for title, fn in (("best of rounds", best), ("median of rounds", median)):
+        rows = [
+            [row_name(n), *(cell(n, fw, fn) for fw in ASGI_FRAMEWORKS)]
+            for n in run_cases
+        ]
+        sections.append((f"ASGI, requests/s, {title}", "table", (headers, rows)))
+    notes = [
+        f"{ASGI_LABELS[fw]} / {n}: {why}"
+        for fw, cases_ in unsupported.items()
+        for n, why in cases_.items()
+        if n in run_cases
+    ]
+    if notes:
+        sections.append(("ASGI n/a (case not implemented by that app)", "text", notes))
+
+    k = "kolba_asgi"
+    ratio_rows = [
+        [
+            row_name(n),
+            fmt_ratio(ratio(value(n, k), value(n, "starlette"))),
+            fmt_ratio(ratio(value(n, k), value(n, "quart"))),
+            fmt_ratio(ratio(value(n, "raw_asgi"), value(n, k))),
+        ]
+        for n in run_cases
+    ]
+    sections.append(
+        (
+            "ASGI ratios (best of rounds)",
+            "table",
+            (
+                ["case", "Kolba ASGI/Starlette", "Kolba ASGI/Quart", "raw/Kolba ASGI"],
+                ratio_rows,
+            ),
+        )
+    )
+
+    # ASGI overhead: the same app and case over ASGI minus over WSGI, µs/request.
+    over_rows = []
+    for n in run_cases:
+        if n == WEBSOCKET_CASE or n not in wsgi_results:
+            continue
+        kw = us_per_request(best(wsgi_results[n].get("kolba", [])))
+        ka = us_per_request(value(n, k))
+        rw = us_per_request(best(wsgi_results[n].get("raw", [])))
+        ra = us_per_request(value(n, "raw_asgi"))
+        over_rows.append(
+            [
+                n,
+                fmt_us(kw),
+                fmt_us(ka),
+                fmt_us(ka - kw if ka is not None and kw is not None else None),
+                fmt_us(rw),
+                fmt_us(ra),
+                fmt_us(ra - rw if ra is not None and rw is not None else None),
+            ]
+        )
+    if over_rows:
+        sections.append(
+            (
+                "ASGI overhead, µs per request (best of rounds; ASGI minus WSGI, "
+                "same app)",
+                "table",
+                (
+                    [
+                        "case",
+                        "Kolba WSGI",
+                        "Kolba ASGI",
+                        "Kolba ASGI-WSGI",
+                        "raw WSGI",
+                        "raw ASGI",
+                        "raw ASGI-WSGI",
+                    ],
+                    over_rows,
+                ),
+            )
+        )
+
+    for n in run_cases:
+        for peer, factor in ASGI_TARGETS:
+            text = f"Kolba ASGI >= {factor:g}x {ASGI_LABELS[peer]} on {row_name(n)}"
+            if k in unavailable:
+                targets.append((None, f"{text}: {unavailable[k]}"))
+                continue
+            r = ratio(value(n, k), value(n, peer))
+            if r is None and value(n, k) is not None:
+                why = unsupported.get(peer, {}).get(n, "no measurement")
+                targets.append((None, f"{text}: n/a ({ASGI_LABELS[peer]}: {why})"))
+                continue
+            targets.append((r is not None and r >= factor, f"{text}: {fmt_ratio(r)}"))
+    return sections
+
+
+def before_after_report(
+    run_cases, results, unavailable, failed_before, broken, ref_label, where
+):
+    """The before/after sections: case -> before, after, after/before."""
+    if not run_cases:
+        return []
+
+    def value(key, name, fn=best):
+        if key in unavailable or (key, f"before/after {name}") in broken:
+            return None
+        if key == "before" and name in failed_before:
+            return None
+        return fn(results.get(name, {}).get(key, []))
+
+    def cell(key, name):
+        if key in unavailable:
+            return "n/a"
+        if (key, f"before/after {name}") in broken:
+            return "BROKEN"
+        if key == "before" and name in failed_before:
+            return "fails"
+        return fmt_rps(value(key, name))
+
+    rows = [
+        [
+            n,
+            cell("before", n),
+            cell("after", n),
+            fmt_ratio(ratio(value("after", n), value("before", n))),
+            fmt_ratio(ratio(value("after", n, median), value("before", n, median))),
+        ]
+        for n in run_cases
+    ]
+    headers = ["case", "before", "after", "after/before", "after/before (median)"]
+    about = [
+        f"before: Kolba at {ref_label}"
+        + (f", {where['before']}" if "before" in where else ""),
+        "after: this run's Kolba" + (f", {where['after']}" if "after" in where else ""),
+        "WSGI path, req/s best of rounds; each version in its own worker process, "
+        "same bench code, same interleaved rounds (bench/README.md).",
+    ]
+    about += [f"{ALL_LABELS[k]} not run: {why}" for k, why in unavailable.items()]
+    about += [f"before fails {n} at the ref: {why}" for n, why in failed_before.items()]
+    return [
+        ("WSGI path before/after", "text", about),
+        ("WSGI path before/after, req/s", "table", (headers, rows)),
+    ]
+
+
 def _main(argv, cleanup: ExitStack) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     command = " ".join(
         ["python bench/run.py", *(sys.argv[1:] if argv is None else argv)]
     )
     started = datetime.now(UTC)
-    cases = [c for c in CASES if c in args.only]
-    do_scale = "scale" in args.only
+    cases = [] if args.no_wsgi else [c for c in CASES if c in args.only]
+    do_scale = "scale" in args.only and not args.no_wsgi
+    asgi_cases = [] if args.no_asgi else [c for c in ASGI_CASES if c in args.only]
+    do_ws = WEBSOCKET_CASE in args.only and not args.no_asgi
+    ba_cases = [c for c in CASES if c in args.only] if args.baseline_ref else []
+    ba_commit = None
+    if ba_cases:  # fail fast on a bad ref, before anything is timed
+        try:
+            ba_commit = baseline.resolve_ref(REPO_ROOT, args.baseline_ref)
+        except baseline.WorkerError as exc:
+            print(f"bench/run.py: --baseline-ref: {exc}", file=sys.stderr)
+            return 2
 
     # Load app factories. Kolba may legitimately not be importable yet.
     factories = {}
@@ -317,7 +548,9 @@ def _main(argv, cleanup: ExitStack) -> int:
     broken: dict[tuple[str, str], str] = {}  # (framework, case) -> reason
 
     database_uri = None
-    if "db" in cases and any("db" not in unsupported[fw] for fw in factories):
+    if (
+        "db" in cases and any("db" not in unsupported[fw] for fw in factories)
+    ) or "db" in ba_cases:
         database_uri = cleanup.enter_context(harness.bench_database())
 
     def build(fw, n_routes, with_db=False):
@@ -333,30 +566,44 @@ def _main(argv, cleanup: ExitStack) -> int:
             traceback.print_exc()
             return None
 
+    def report_broken(fw, label, exc):
+        broken[(fw, label)] = f"{type(exc).__name__}: {exc}"
+        print(
+            f"BROKEN {ALL_LABELS[fw]} on {label}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        if not isinstance(exc, harness.BrokenApp):
+            traceback.print_exc()
+
     def checked(fw, app, case, label):
         """Verify ``app`` on ``case``; record and report loudly if it is broken."""
         try:
             harness.verify(app, case)
             return True
         except Exception as exc:  # noqa: BLE001
-            broken[(fw, label)] = f"{type(exc).__name__}: {exc}"
-            print(
-                f"BROKEN {LABELS[fw]} on {label}: {type(exc).__name__}: {exc}",
-                file=sys.stderr,
-            )
-            if not isinstance(exc, harness.BrokenApp):
-                traceback.print_exc()
+            report_broken(fw, label, exc)
             return False
 
     def timing_failed(label):
         def on_error(fw, exc):
             broken[(fw, label)] = f"raised while timed: {type(exc).__name__}: {exc}"
             print(
-                f"\nBROKEN {LABELS[fw]} on {label}: raised while timed", file=sys.stderr
+                f"\nBROKEN {ALL_LABELS[fw]} on {label}: raised while timed",
+                file=sys.stderr,
             )
             traceback.print_exc()
 
         return on_error
+
+    def timed(label, runners, labels=ALL_LABELS):
+        """``measure`` with a progress line; returns key -> req/s per round."""
+        print(f"  {label:<22}...", end="", flush=True)
+        res = measure(runners, args.rounds, args.time, timing_failed(label))
+        print(
+            " " + "  ".join(f"{labels[k]} {fmt_rps(best(v))}" for k, v in res.items()),
+            flush=True,
+        )
+        return res
 
     print(f"rounds={args.rounds}, ~{args.time:g} s per framework per round", flush=True)
 
@@ -385,9 +632,9 @@ def _main(argv, cleanup: ExitStack) -> int:
                 if name not in unsupported[fw] and checked(fw, app, case, name)
             }
             if name == "db" and database_uri is not None:
-                baseline, dispose = harness.database_baseline(database_uri)
+                floor, dispose = harness.database_baseline(database_uri)
                 cleanup.callback(dispose)
-                runners[BASELINE] = baseline
+                runners[BASELINE] = floor
             print(f"  {name:<10} ...", end="", flush=True)
             results[name] = measure(
                 runners, args.rounds, args.time, timing_failed(name)
@@ -429,6 +676,95 @@ def _main(argv, cleanup: ExitStack) -> int:
                     ),
                     flush=True,
                 )
+
+    # ASGI column (and the websocket case).
+    asgi_results: dict[str, dict[str, list[float]]] = {}
+    asgi_unavailable: dict[str, str] = {}
+    asgi_unsupported: dict[str, dict[str, str]] = {}
+    asgi_run = [*asgi_cases, *([WEBSOCKET_CASE] if do_ws else [])]
+    if asgi_run:
+        loop = asyncio.new_event_loop()
+        cleanup.callback(loop.close)  # registered first: closes after the shutdowns
+        missing = asgi_harness.kolba_asgi_missing()
+        if missing:
+            asgi_unavailable["kolba_asgi"] = missing
+            print(f"Kolba ASGI: {missing}")
+        asgi_apps = {}
+        for fw in ASGI_FRAMEWORKS:
+            if fw in asgi_unavailable:
+                continue
+            try:
+                app = asgi_harness.load_factory(fw)(n_routes=100)
+                life = asgi_harness.Lifespan(loop, app)
+                life.startup()
+                cleanup.callback(life.shutdown)
+                asgi_unsupported[fw] = asgi_harness.unsupported_cases(fw)
+            except Exception as exc:  # noqa: BLE001
+                report_broken(fw, "make_app(100)", exc)
+                continue
+            asgi_apps[fw] = (app, life.state)
+        for name in asgi_run:
+            label = f"asgi {name}"
+            runners = {}
+            for fw, (app, state) in asgi_apps.items():
+                if name in asgi_unsupported[fw]:
+                    continue
+                try:
+                    if name == WEBSOCKET_CASE:
+                        asgi_harness.verify_websocket(loop, app, state)
+                        runners[fw] = asgi_harness.make_websocket_runner(
+                            loop, app, state
+                        )
+                    else:
+                        case = asgi_harness.verify(loop, app, CASES[name], state)
+                        runners[fw] = asgi_harness.make_runner(loop, app, case, state)
+                except Exception as exc:  # noqa: BLE001
+                    report_broken(fw, label, exc)
+            asgi_results[name] = timed(label, runners)
+
+    # Before/after: this tree's Kolba against another commit's, WSGI path.
+    ba_results: dict[str, dict[str, list[float]]] = {}
+    ba_unavailable: dict[str, str] = {}
+    ba_failed_before: dict[str, str] = {}  # case -> why, at the baseline ref
+    ba_where: dict[str, str] = {}
+    if ba_cases:
+        tmp = Path(
+            cleanup.enter_context(tempfile.TemporaryDirectory(prefix="kolba-base-"))
+        )
+        dirs = {"before": None, "after": baseline.current_kolba_dir()}
+        try:
+            dirs["before"] = baseline.extract_kolba(REPO_ROOT, ba_commit, tmp)
+        except baseline.WorkerError as exc:
+            ba_unavailable["before"] = str(exc)
+        if dirs["after"] is None:
+            ba_unavailable["after"] = "kolba is not importable in this run"
+        workers = {}
+        for key, where in dirs.items():
+            if where is None:
+                continue
+            worker = baseline.Worker(where)
+            cleanup.callback(worker.close)
+            try:
+                info = worker.setup(ba_cases, database_uri)
+            except baseline.WorkerError as exc:
+                ba_unavailable[key] = str(exc)
+                print(f"{ALL_LABELS[key]}: {exc}", file=sys.stderr)
+                continue
+            ba_where[key] = f"{info['version']} from {info['kolba']}"
+            for name, why in info["broken"].items():
+                if key == "before":  # the baseline may predate a case: not an error
+                    ba_failed_before[name] = why
+                    print(f"Kolba before, {name}: fails at the ref: {why}")
+                else:
+                    report_broken(key, f"before/after {name}", harness.BrokenApp(why))
+            workers[key] = (worker, info["broken"])
+        for name in ba_cases:
+            runners = {
+                key: worker.runner(name)
+                for key, (worker, failed) in workers.items()
+                if name not in failed
+            }
+            ba_results[name] = timed(f"before/after {name}", runners)
 
     # Report.
     def cell(name, fw, fn):
@@ -538,17 +874,37 @@ def _main(argv, cleanup: ExitStack) -> int:
                 )
             scale_rows.append(row)
 
+    asgi = asgi_report(
+        asgi_run,
+        asgi_results,
+        asgi_unavailable,
+        asgi_unsupported,
+        broken,
+        results,
+        targets,
+    )
+    ba = before_after_report(
+        ba_cases,
+        ba_results,
+        ba_unavailable,
+        ba_failed_before,
+        broken,
+        f"{args.baseline_ref} ({ba_commit[:12]})" if ba_commit else "",
+        ba_where,
+    )
+
     out = []
-    out.append("")
-    out.append("Requests/s, best of rounds (higher is better):")
-    out += text_table(headers, best_rows)
-    out.append("")
-    out.append("Requests/s, median of rounds:")
-    out += text_table(headers, median_rows)
-    out.append("")
-    out.append("Ratios (best of rounds):")
-    out += text_table(ratio_headers, ratio_rows)
-    out.append(f"geometric mean Kolba/Flask: {fmt_ratio(geomean)}")
+    if cases:
+        out.append("")
+        out.append("Requests/s, best of rounds (higher is better):")
+        out += text_table(headers, best_rows)
+        out.append("")
+        out.append("Requests/s, median of rounds:")
+        out += text_table(headers, median_rows)
+        out.append("")
+        out.append("Ratios (best of rounds):")
+        out += text_table(ratio_headers, ratio_rows)
+        out.append(f"geometric mean Kolba/Flask: {fmt_ratio(geomean)}")
     if bare_line:
         out.append("")
         out.append("Database case, µs per request (best of rounds; lower is better):")
@@ -561,18 +917,23 @@ def _main(argv, cleanup: ExitStack) -> int:
             "routes; ~1.00 means matching cost does not grow):"
         )
         out += text_table(scale_headers, scale_rows)
+    for section in (asgi, ba):
+        for title, kind, body in section:
+            out.append("")
+            out.append(f"{title}:")
+            out += text_table(*body) if kind == "table" else [f"  {x}" for x in body]
     out.append("")
     if not_applicable:
         out.append("n/a (case not implemented by that app):")
         out += [f"  {line}" for line in not_applicable]
         out.append("")
     out.append("Targets:")
-    out += [f"{'PASS' if ok else 'FAIL'}  {text}" for ok, text in targets]
+    out += [f"{target_status(ok)}  {text}" for ok, text in targets]
     if broken:
         out.append("")
         out.append("BROKEN apps (wrong answer or exception; excluded from timing):")
         out += [
-            f"  {LABELS.get(fw, fw)} / {what}: {why}"
+            f"  {ALL_LABELS.get(fw, fw)} / {what}: {why}"
             for (fw, what), why in broken.items()
         ]
     print("\n".join(out))
@@ -598,12 +959,13 @@ def _main(argv, cleanup: ExitStack) -> int:
             db_headers=db_headers,
             db_table=db_table,
             bare_line=bare_line,
+            extra_sections=[*asgi, *ba],
         )
         print(f"\nwrote {REPO_ROOT / 'BENCHMARKS.md'}")
 
     if broken:
         return 1  # a broken app is always an error, --check or not
-    if args.check and not all(ok for ok, _ in targets):
+    if args.check and any(ok is False for ok, _ in targets):
         return 1
     return 0
 
@@ -629,6 +991,7 @@ def write_markdown(
     db_headers,
     db_table,
     bare_line,
+    extra_sections=(),
 ):
     kolba_status = f" — {unavailable['kolba']}" if "kolba" in unavailable else ""
     lines = [
@@ -654,15 +1017,18 @@ def write_markdown(
         "## Requests per second (best of rounds)",
         "",
     ]
-    lines += md_table(headers, best_rows)
-    if not_applicable:
-        lines += ["", "n/a: case not implemented by that app:", ""]
-        lines += [f"- {line}" for line in not_applicable]
-    lines += ["", "## Requests per second (median of rounds)", ""]
-    lines += md_table(headers, median_rows)
-    lines += ["", "## Ratios (best of rounds)", ""]
-    lines += md_table(ratio_headers, ratio_rows)
-    lines += ["", f"Geometric mean Kolba/Flask: **{fmt_ratio(geomean)}**"]
+    if best_rows:
+        lines += md_table(headers, best_rows)
+        if not_applicable:
+            lines += ["", "n/a: case not implemented by that app:", ""]
+            lines += [f"- {line}" for line in not_applicable]
+        lines += ["", "## Requests per second (median of rounds)", ""]
+        lines += md_table(headers, median_rows)
+        lines += ["", "## Ratios (best of rounds)", ""]
+        lines += md_table(ratio_headers, ratio_rows)
+        lines += ["", f"Geometric mean Kolba/Flask: **{fmt_ratio(geomean)}**"]
+    else:
+        lines += ["WSGI table not run (`--no-wsgi`)."]
     if bare_line:
         lines += [
             "",
@@ -690,8 +1056,11 @@ def write_markdown(
             "",
         ]
         lines += md_table(scale_headers, scale_rows)
+    for title, kind, body in extra_sections:
+        lines += ["", f"## {title}", ""]
+        lines += md_table(*body) if kind == "table" else body
     lines += ["", "## Targets", ""]
-    lines += [f"- {'PASS' if ok else 'FAIL'}: {text}" for ok, text in targets]
+    lines += [f"- {target_status(ok)}: {text}" for ok, text in targets]
     if broken:
         lines += [
             "",
@@ -699,7 +1068,7 @@ def write_markdown(
             "",
         ]
         lines += [
-            f"- {LABELS.get(fw, fw)} / {what}: {why}"
+            f"- {ALL_LABELS.get(fw, fw)} / {what}: {why}"
             for (fw, what), why in broken.items()
         ]
     lines += [

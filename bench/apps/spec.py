@@ -60,7 +60,8 @@ def static_body(i: int) -> str:
 # The page lives in apps/templates/ so Kolba and Flask load it the way an app
 # does (render_template); the other frameworks compile the same text once.
 TEMPLATE_NAME = "fortunes.html"
-TEMPLATE = (Path(__file__).parent / "templates" / TEMPLATE_NAME).read_text()
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE = (TEMPLATES_DIR / TEMPLATE_NAME).read_text()
 TEMPLATE_TITLE = "Fortunes <&> 'today'"
 TEMPLATE_ROWS = [
     (i, f"Row {i}: <b>bold</b> & \"quoted\" 'text' > <script>x()</script>")
