@@ -192,6 +192,8 @@ def framework_versions(kolba_status: str) -> list[tuple[str, str]]:
         ("Werkzeug", _dist_version("werkzeug")),
         ("Bottle", _dist_version("bottle")),
         ("Falcon", _dist_version("falcon") + falcon_build),
+        ("Starlette", _dist_version("starlette")),
+        ("Quart", _dist_version("quart")),
     ]
 
 
@@ -534,15 +536,16 @@ def _main(argv, cleanup: ExitStack) -> int:
     if drift:
         unavailable.setdefault("kolba", f"not benchmarked: {drift}")
         factories.pop("kolba", None)
-    for fw, why in unavailable.items():
-        print(f"{fw}: {why}")
+    if cases or do_scale:
+        for fw, why in unavailable.items():
+            print(f"{fw}: {why}")
     # Cases an app does not implement (no built-in session, say): n/a, not BROKEN.
     unsupported = {fw: harness.unsupported_cases(fw) for fw in factories}
     not_applicable = [
         f"{LABELS[fw]} / {case}: {why}"
         for fw, cases_ in unsupported.items()
         for case, why in cases_.items()
-        if case in args.only
+        if case in cases
     ]
 
     broken: dict[tuple[str, str], str] = {}  # (framework, case) -> reason
@@ -750,7 +753,9 @@ def _main(argv, cleanup: ExitStack) -> int:
                 ba_unavailable[key] = str(exc)
                 print(f"{ALL_LABELS[key]}: {exc}", file=sys.stderr)
                 continue
-            ba_where[key] = f"{info['version']} from {info['kolba']}"
+            ba_where[key] = f"kolba {info['version']}" + (
+                f" from {info['kolba']}" if key == "after" else " (git archive)"
+            )
             for name, why in info["broken"].items():
                 if key == "before":  # the baseline may predate a case: not an error
                     ba_failed_before[name] = why
@@ -928,7 +933,7 @@ def _main(argv, cleanup: ExitStack) -> int:
         out += [f"  {line}" for line in not_applicable]
         out.append("")
     out.append("Targets:")
-    out += [f"{target_status(ok)}  {text}" for ok, text in targets]
+    out += [f"{target_status(ok)}  {text}" for ok, text in targets] or ["  (none)"]
     if broken:
         out.append("")
         out.append("BROKEN apps (wrong answer or exception; excluded from timing):")
@@ -1058,9 +1063,9 @@ def write_markdown(
         lines += md_table(scale_headers, scale_rows)
     for title, kind, body in extra_sections:
         lines += ["", f"## {title}", ""]
-        lines += md_table(*body) if kind == "table" else body
+        lines += md_table(*body) if kind == "table" else [f"- {x}" for x in body]
     lines += ["", "## Targets", ""]
-    lines += [f"- {target_status(ok)}: {text}" for ok, text in targets]
+    lines += [f"- {target_status(ok).strip()}: {text}" for ok, text in targets]
     if broken:
         lines += [
             "",
@@ -1095,8 +1100,25 @@ def write_markdown(
         "(real servers run with it on).",
         "- Absolute numbers depend on the machine; compare ratios, and only across "
         "runs on the same machine.",
-        "",
     ]
+    titles = [title for title, _, _ in extra_sections]
+    if any(t.startswith("ASGI") for t in titles):
+        lines.append(
+            "- **ASGI column:** each request is `await app(scope, receive, send)` on "
+            "one event loop, with a copy of a prebuilt scope; `receive` gives the "
+            "body once, then `http.disconnect` once the response is complete; `send` "
+            "collects the messages, which are checked before timing like the WSGI "
+            "answers. Lifespan startup runs first. WebSocket: connect once, time N "
+            "echo round trips. ASGI overhead = µs/request over ASGI minus over WSGI "
+            "for the same routes (bench/README.md)."
+        )
+    if any(t.startswith("WSGI path before/after") for t in titles):
+        lines.append(
+            "- **Before/after:** each Kolba version runs in its own worker process "
+            "with this tree's bench code; the two are timed in the same interleaved "
+            "rounds, one at a time (bench/README.md)."
+        )
+    lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
