@@ -432,6 +432,8 @@ def make_websocket_runner(loop, app, state: dict):
         for _ in range(n):
             put(message)
             reply = await get()
+            if reply is _CLOSED:  # the app returned: stop instead of waiting forever
+                break
         elapsed = perf_counter() - t0
         if reply.get("type") != "websocket.send" or reply.get("text") != WS_TEXT:
             raise BrokenApp(f"{WS_PATH}: echo answered {conn._describe(reply)}")
