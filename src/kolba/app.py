@@ -19,22 +19,24 @@ empty. Error handlers are found by dict lookups along the exception's MRO.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 import os
 import sys
 import typing as t
+from collections.abc import AsyncIterator as _abc_AsyncIterator
 from collections.abc import Iterator as _abc_Iterator
 from datetime import timedelta
+from functools import partial
 from itertools import chain
 from types import TracebackType
 from urllib.parse import quote as _url_quote
 
 from . import signals as _signals
 from . import typing as ft
+from . import wsgi as _wsgi
+from ._bridge import _in_bridge, call_blocking, is_async_callable, run_coroutine
 from ._compat import cached_property
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, KOLBA_DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .exceptions import (
     Aborter,
@@ -43,13 +45,16 @@ from .exceptions import (
     InternalServerError,
     MethodNotAllowed,
     RequestRedirect,
+    UpgradeRequired,
 )
 from .globals import _cv_app, _cv_request
 from .globals import session as _session_proxy
 from .json.provider import DefaultJSONProvider, JSONProvider
+from .lifespan import ServingMixin
 from .request import Request
 from .response import Response
 from .routing import BuildError, Map, Rule
+from .routing.map import _strip_default_port
 from .sansio.datastructures import Headers
 from .scaffold import (
     Scaffold,
@@ -60,8 +65,10 @@ from .scaffold import (
 )
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import DispatchingJinjaLoader, Environment, _tojson_filter
+from .websocket import Websocket
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from .asgi import ASGIApp
     from .blueprints import Blueprint
     from .testing import KolbaClient, KolbaCliRunner
 
@@ -89,7 +96,7 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-class Kolba(Scaffold):
+class Kolba(ServingMixin, Scaffold):
     """The application: a WSGI callable with routes, hooks and configuration.
 
     ::
@@ -123,6 +130,8 @@ class Kolba(Scaffold):
     """
 
     request_class: type[Request] = Request
+    #: The class of the ``websocket`` object of WebSocket routes.
+    websocket_class: type[Websocket] = Websocket
     response_class: type[Response] = Response
     aborter_class = Aborter
     app_ctx_globals_class = _AppCtxGlobals
@@ -133,7 +142,7 @@ class Kolba(Scaffold):
     test_client_class: type[KolbaClient] | None = None
     test_cli_runner_class: type[KolbaCliRunner] | None = None
     session_interface: SessionInterface = SecureCookieSessionInterface()
-    default_config: dict[str, t.Any] = DEFAULT_CONFIG
+    default_config: dict[str, t.Any] = {**DEFAULT_CONFIG, **KOLBA_DEFAULT_CONFIG}
 
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
@@ -183,6 +192,7 @@ class Kolba(Scaffold):
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._sync_cache: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
+        self._init_serving()
 
         from .cli import AppGroup
 
@@ -454,10 +464,31 @@ class Kolba(Scaffold):
 
     # -- the pipeline -----------------------------------------------------------
 
+    @t.overload
     def __call__(
         self, environ: dict[str, t.Any], start_response: ft.StartResponse
-    ) -> t.Iterable[bytes]:
-        """The WSGI entry point; calls :meth:`wsgi_app` (which middleware wraps)."""
+    ) -> t.Iterable[bytes]: ...
+    @t.overload
+    def __call__(
+        self, environ: dict[str, t.Any], start_response: None = None
+    ) -> t.Callable[[t.Any, t.Any], t.Awaitable[None]]: ...
+    def __call__(
+        self, environ: dict[str, t.Any], start_response: ft.StartResponse | None = None
+    ) -> t.Any:
+        """The WSGI entry point; calls :meth:`wsgi_app` (which middleware wraps).
+
+        Called with one argument it is an ASGI 2 application instead: uvicorn
+        treats an object with a plain ``__call__`` as ASGI 2 and calls
+        ``app(scope)``, then awaits the result with ``(receive, send)``. So
+        ``uvicorn module:app`` works as well as ``uvicorn module:app.asgi_app``.
+        """
+        if start_response is None:
+            scope = environ
+
+            async def asgi2_instance(receive: t.Any, send: t.Any) -> None:
+                await self.asgi_app(scope, receive, send)
+
+            return asgi2_instance
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(
@@ -469,7 +500,29 @@ class Kolba(Scaffold):
 
             app.wsgi_app = ProxyFix(app.wsgi_app)
         """
-        ctx = RequestContext(self, environ)
+        return _wsgi.handle(self, environ, start_response)
+
+    @cached_property
+    def asgi_app(self) -> ASGIApp:
+        """The ASGI 3 application: ``uvicorn module:app.asgi_app``.
+
+        It serves ``http``, ``websocket`` and ``lifespan`` scopes with the same
+        pipeline as :meth:`wsgi_app`. Replace it to add ASGI middleware while
+        keeping ``app`` itself: ``app.asgi_app = Middleware(app.asgi_app)``.
+        """
+        from .asgi import ASGIApp
+
+        return ASGIApp(self)
+
+    def handle_request(self, ctx: RequestContext, pop: bool = True) -> Response:
+        """Run the protocol-neutral pipeline for one request context.
+
+        Push the context (matching the URL), run :meth:`full_dispatch_request`
+        and turn an unhandled error into a response with
+        :meth:`handle_exception`. With ``pop`` the context is popped (teardown
+        functions run) before returning; a front end that must send the
+        response first passes ``False`` and pops with ``ctx.pop(ctx._error)``.
+        """
         error: BaseException | None = None
         try:
             try:
@@ -481,14 +534,13 @@ class Kolba(Scaffold):
             except BaseException:
                 error = sys.exc_info()[1]
                 raise
-            return response(environ, start_response)
+            return response
         finally:
-            if "kolba.debug.preserve_context" in environ:
-                environ["kolba.debug.preserve_context"](_cv_app.get())
-                environ["kolba.debug.preserve_context"](_cv_request.get())
             if error is not None and self.should_ignore_error(error):
                 error = None
-            ctx.pop(error)
+            ctx._error = error
+            if pop:
+                ctx.pop(error)
 
     def _subdomain_binding(self, request: Request) -> tuple[str, str | None]:
         """The server name and subdomain of a request, for subdomain matching.
@@ -497,10 +549,17 @@ class Kolba(Scaffold):
         (``"api"`` for ``api.example.com``); without ``SERVER_NAME`` it is
         ``""``. A host outside ``SERVER_NAME`` matches no subdomain rule.
         """
-        adapter = self.url_map.bind_to_environ(
-            request.environ, server_name=self.config["SERVER_NAME"]
-        )
-        return adapter.server_name, adapter.subdomain
+        scheme = request.scheme
+        request_host = _strip_default_port(request.host.lower(), scheme)
+        server_name = self.config["SERVER_NAME"]
+        if not server_name:
+            return request_host, ""
+        server_name = _strip_default_port(server_name.lower(), scheme)
+        current = request_host.split(".")
+        real = server_name.split(".")
+        if current[-len(real) :] != real:
+            return server_name, "<invalid>"
+        return server_name, ".".join(filter(None, current[: -len(real)]))
 
     def _match_place(self, request: Request) -> tuple[str, str | None]:
         """The ``host`` and ``subdomain`` arguments of ``url_map.match``."""
@@ -515,11 +574,19 @@ class Kolba(Scaffold):
         host, subdomain = self._match_place(request)
         try:
             return url_map.match(
-                request.method, request.path, host=host, subdomain=subdomain
+                request._match_method or request.method,
+                request.path,
+                host=host,
+                subdomain=subdomain,
             )
+        except MethodNotAllowed as exc:
+            valid = exc.valid_methods or []
+            if "WEBSOCKET" not in valid:
+                raise
+            _websocket_route_error(request, [m for m in valid if m != "WEBSOCKET"])
         except RequestRedirect as exc:
             target = exc.new_url
-            if request.environ.get("QUERY_STRING"):
+            if request._query_raw:
                 # Rare path: match again so the router decides whether the
                 # query string is kept (slash redirects) or not (redirect_to).
                 try:
@@ -667,7 +734,7 @@ class Kolba(Scaffold):
             response = rv
         elif isinstance(rv, HTTPException):
             response = rv.get_response(prefer_json=self._prefers_json())
-        elif isinstance(rv, (str, bytes, bytearray, _abc_Iterator)):
+        elif isinstance(rv, (str, bytes, bytearray, _abc_Iterator, _abc_AsyncIterator)):
             response = self.response_class(rv, status=status, headers=headers)
             status = headers = None
         elif isinstance(rv, (dict, list)):
@@ -676,7 +743,7 @@ class Kolba(Scaffold):
             try:
                 response = self.response_class.force_type(
                     rv,
-                    _cv_request.get().request.environ,
+                    _cv_request.get().request.environ,  # a WSGI app as a view
                 )
             except TypeError as exc:
                 raise TypeError(
@@ -711,7 +778,7 @@ class Kolba(Scaffold):
         ctx = _cv_request.get(None)
         if ctx is None:
             return False
-        header = ctx.request.environ.get("HTTP_ACCEPT")
+        header = ctx.request._header("Accept")
         # PERF: most clients (browsers, curl) never mention JSON; skip parsing.
         if not header or "json" not in header:
             return False
@@ -732,7 +799,7 @@ class Kolba(Scaffold):
                         response = self.ensure_sync(func)(response)
         session = ctx._session
         if session is None:
-            cookie = ctx.request.environ.get("HTTP_COOKIE")
+            cookie = ctx.request._header("Cookie")
             # A permanent session cookie is refreshed on every request, as in
             # Flask; only then does a request that never read it pay to open it.
             if (
@@ -1021,42 +1088,40 @@ class Kolba(Scaffold):
     # -- async ------------------------------------------------------------------
 
     def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Return ``func``, wrapped to run to completion if it is a coroutine."""
+        """Return ``func`` in a form synchronous pipeline code can call.
+
+        An ``async def`` function is wrapped by :meth:`async_to_sync`. A sync
+        function is returned as it is — except on the ASGI front end's event
+        loop thread, where it is wrapped to run in the thread pool, so a
+        blocking hook never stalls the loop.
+        """
         # PERF: inspecting a function costs about 1 µs; remember the answer.
         cache = self._sync_cache
         try:
-            return cache[func]
+            result = cache[func]
         except KeyError:
-            pass
+            result = self.async_to_sync(func) if is_async_callable(func) else func
+            if len(cache) < 4096:
+                cache[func] = result
         except TypeError:  # an unhashable callable
-            return (
-                self.async_to_sync(func) if inspect.iscoroutinefunction(func) else func
-            )
-        result = self.async_to_sync(func) if inspect.iscoroutinefunction(func) else func
-        if len(cache) < 4096:
-            cache[func] = result
+            result = self.async_to_sync(func) if is_async_callable(func) else func
+        if result is func and _in_bridge():
+            return partial(call_blocking, func)
         return result
 
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
     ) -> t.Callable[..., t.Any]:
-        """Run an ``async def`` view or hook from synchronous (WSGI) code.
+        """Run an ``async def`` view or hook from the synchronous pipeline.
 
-        The coroutine runs on a fresh event loop in this thread, with a copy of
-        the current context, so ``request`` and ``g`` work inside it. Under
-        ASGI, async views run on the server's loop instead.
+        Under ASGI the coroutine runs on the server's event loop (no new loop,
+        no thread hop for async views); under WSGI on an event loop kept for
+        the current thread. The current contexts are visible inside it, so
+        ``request`` and ``g`` work. See :mod:`kolba._bridge`.
         """
 
         def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                return asyncio.run(func(*args, **kwargs))
-            raise RuntimeError(
-                f"The async function {func.__qualname__!r} was called from "
-                "synchronous code while an event loop is running in this thread. "
-                "Serve the app over ASGI (app.asgi) to run async views on the loop."
-            )
+            return run_coroutine(func(*args, **kwargs))
 
         wrapper.__name__ = getattr(func, "__name__", "wrapper")
         wrapper.__wrapped__ = func  # type: ignore[attr-defined]  # like functools.wraps
@@ -1227,3 +1292,20 @@ def _env_debug() -> bool:
     if not value:
         return False
     return value.lower() not in {"0", "false", "no"}
+
+
+def _websocket_route_error(request: Request, methods: list[str]) -> t.NoReturn:
+    """An HTTP request reached a WebSocket route: say what to do instead."""
+    if methods:
+        raise MethodNotAllowed(valid_methods=methods)
+    upgrade = (request._header("Upgrade") or "").lower() == "websocket"
+    if upgrade:
+        # Only a WSGI server passes a handshake on as an HTTP request.
+        raise NotImplementedError(
+            "This URL is a WebSocket route, and WebSockets need an ASGI server. "
+            "Serve the app with one, for example 'uvicorn module:app.asgi_app' "
+            "(or 'kolba run', which does so when the app has WebSocket routes)."
+        )
+    raise UpgradeRequired(
+        "This URL is a WebSocket route: connect to it with a WebSocket client."
+    )

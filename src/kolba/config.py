@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import types
+import typing as t
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import timedelta
 from typing import IO, Any, Generic, Protocol, Self, TypeVar, overload
@@ -77,6 +78,20 @@ Flask 3.1's values. JSON settings are not here: as in Flask 3.1 they live on
 Treat this dict as read-only; an application copies it into its own
 :class:`Config`.
 """
+
+#: Kolba's own settings, beyond Flask's (added to every app's config).
+KOLBA_DEFAULT_CONFIG: dict[str, t.Any] = {
+    # Threads the ASGI front end runs sync views and hooks in (per process).
+    "ASGI_MAX_THREADS": 40,
+    # Seconds the server waits at shutdown for add_background_task() tasks.
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5.0,
+    # SECURITY: the largest WebSocket message accepted (bytes); larger closes
+    # the connection with 1009. None: no limit.
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
+    # Seconds websocket.receive() waits for a message before closing with
+    # 1001. None: wait forever (keep-alive pings are the server's).
+    "WEBSOCKET_IDLE_TIMEOUT": 300.0,
+}
 
 
 class _HasConfig(Protocol):

@@ -101,6 +101,8 @@ class AppContext:
     def __init__(self, app: Kolba) -> None:
         self.app = app
         self.url_adapter = None
+        #: The error the pipeline ended with (for a front end's late pop).
+        self._error: BaseException | None = None
         self._cv_tokens: list[contextvars.Token[AppContext]] = []
 
     @cached_property
@@ -166,12 +168,14 @@ class RequestContext:
     def __init__(
         self,
         app: Kolba,
-        environ: dict[str, t.Any],
+        environ: dict[str, t.Any] | None,
         request: Request | None = None,
         session: SessionMixin | None = None,
     ) -> None:
         self.app = app
         if request is None:
+            if environ is None:
+                raise TypeError("RequestContext needs an environ or a request.")
             request = app.request_class(environ, populate_request=False)
         self.request: Request = request
         self._session: SessionMixin | None = session
@@ -180,6 +184,8 @@ class RequestContext:
             tuple[contextvars.Token[RequestContext], AppContext | None]
         ] = []
         self.url_adapter = None
+        #: The error the pipeline ended with (for a front end's late pop).
+        self._error: BaseException | None = None
 
     @property
     def session(self) -> SessionMixin:
@@ -219,10 +225,7 @@ class RequestContext:
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
         request = self.request
         if request.url_rule is None and request.routing_exception is None:
-            try:
-                request.url_rule, request.view_args = app._match(request)
-            except HTTPException as exc:
-                request.routing_exception = exc
+            self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]  # sentinel: "not given", not None
         """Run teardown functions, close the request, deactivate the contexts."""
@@ -236,7 +239,7 @@ class RequestContext:
                         exc = sys.exc_info()[1]
                     app.do_teardown_request(exc)
                 request = self.request
-                if (
+                if request._close_on_pop and (
                     "files" in request.__dict__
                     or type(request).close is not _request_close
                 ):
@@ -255,9 +258,7 @@ class RequestContext:
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session (for other threads)."""
-        return self.__class__(
-            self.app, self.request.environ, self.request, self._session
-        )
+        return self.__class__(self.app, None, self.request, self._session)
 
     def __enter__(self) -> RequestContext:
         self.push()
@@ -274,7 +275,7 @@ class RequestContext:
     def __repr__(self) -> str:
         request = self.request
         return (
-            f"<{type(self).__name__} {request.environ.get('PATH_INFO', '')!r} "
+            f"<{type(self).__name__} {request._path_raw!r} "
             f"[{request.method}] of {self.app.name}>"
         )
 

@@ -66,6 +66,7 @@ __all__ = [
     "Unauthorized",
     "UnprocessableEntity",
     "UnsupportedMediaType",
+    "UpgradeRequired",
     "abort",
     "default_exceptions",
 ]
@@ -451,6 +452,16 @@ class FailedDependency(HTTPException):
     description = "The request depended on another request that failed."
 
 
+class UpgradeRequired(HTTPException):
+    """*426*: the client must switch protocols (a WebSocket route over HTTP)."""
+
+    code = 426
+    description = "The client must upgrade to another protocol to use this URL."
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        return [*super().get_headers(), ("Upgrade", "websocket")]
+
+
 class PreconditionRequired(HTTPException):
     code = 428
     description = "This request must be conditional (send If-Match or similar)."
@@ -536,6 +547,8 @@ def _collect_defaults() -> dict[int, type[HTTPException]]:
             and issubclass(obj, HTTPException)
             and obj.code is not None
             and obj is not RequestRedirect
+            # Not in Werkzeug's table: abort(426) stays a LookupError, as in Flask.
+            and obj is not UpgradeRequired
             and not obj.__name__.startswith("_")
         ):
             found.setdefault(obj.code, obj)

@@ -101,7 +101,12 @@ def send_file(
         ``mimetype`` is available.
     """
     req_ctx = _cv_request.get(None)
-    environ: dict[str, t.Any] = req_ctx.request.environ if req_ctx is not None else {}
+    request = req_ctx.request if req_ctx is not None else None
+    # Only a WSGI server offers a file wrapper (sendfile); under ASGI the file
+    # is streamed in bounded chunks by the front end.
+    environ: dict[str, t.Any] = (
+        request.__dict__.get("environ") or {} if request is not None else {}
+    )
     app_ctx = _cv_app.get(None)
     app = app_ctx.app if app_ctx is not None else None
     response_class: type[Response] = app.response_class if app is not None else Response
@@ -204,10 +209,10 @@ def send_file(
         check = adler32(path.encode("utf-8", "surrogateescape")) & 0xFFFFFFFF
         response.set_etag(f"{mtime}-{size}-{check}")
 
-    if conditional and environ:
+    if conditional and request is not None:
         try:
             response = response.make_conditional(
-                environ, accept_ranges=not x_sendfile, complete_length=size
+                request, accept_ranges=not x_sendfile, complete_length=size
             )
         except RequestedRangeNotSatisfiable:
             if body is not None:

@@ -16,8 +16,17 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .request import Request
     from .sessions import SessionMixin
+    from .websocket import Websocket
 
-__all__ = ["current_app", "g", "request", "session", "app_ctx", "request_ctx"]
+__all__ = [
+    "current_app",
+    "g",
+    "request",
+    "session",
+    "app_ctx",
+    "request_ctx",
+    "websocket",
+]
 
 _no_app_msg = """\
 Working outside of application context.
@@ -175,6 +184,12 @@ def _find_session() -> SessionMixin:
     return session
 
 
+def _find_websocket() -> Websocket:
+    from .websocket import current_websocket
+
+    return current_websocket()
+
+
 # The casts tell type checkers what the proxies stand for; at run time each is
 # a _ContextProxy that forwards to the real object.
 current_app: Kolba = t.cast("Kolba", _ContextProxy(_find_app, "current_app"))
@@ -182,6 +197,7 @@ g: _AppCtxGlobals = t.cast("_AppCtxGlobals", _ContextProxy(_find_g, "g"))
 request: Request = t.cast("Request", _ContextProxy(_find_request, "request"))
 session: SessionMixin = t.cast("SessionMixin", _ContextProxy(_find_session, "session"))
 app_ctx: AppContext = t.cast("AppContext", _ContextProxy(_find_app_ctx, "app_ctx"))
+websocket: Websocket = t.cast("Websocket", _ContextProxy(_find_websocket, "websocket"))
 request_ctx: RequestContext = t.cast(
     "RequestContext", _ContextProxy(_find_request_ctx, "request_ctx")
 )

@@ -19,12 +19,20 @@ __all__ = [
 ]
 
 
+def _errors_of(ctx: t.Any) -> t.Any:
+    # Only a WSGI request has a server error stream; never build an environ.
+    if ctx is None:
+        return None
+    environ = ctx.request.__dict__.get("environ")
+    return environ.get("wsgi.errors") if environ else None
+
+
 class _WSGIErrorsStream:
     """Write to the current request's ``wsgi.errors``, else to stderr."""
 
     def write(self, text: str) -> int:
         ctx = _cv_request.get(None)
-        stream = ctx.request.environ.get("wsgi.errors") if ctx is not None else None
+        stream = _errors_of(ctx)
         if stream is None:
             stream = sys.stderr
         stream.write(text)
@@ -32,7 +40,7 @@ class _WSGIErrorsStream:
 
     def flush(self) -> None:
         ctx = _cv_request.get(None)
-        stream = ctx.request.environ.get("wsgi.errors") if ctx is not None else None
+        stream = _errors_of(ctx)
         (stream or sys.stderr).flush()
 
 

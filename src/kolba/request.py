@@ -1,8 +1,13 @@
-"""The incoming request: a lazy, read-only view over one WSGI environ.
+"""The incoming request: the sans-IO head plus the body, parsed lazily.
 
-How this file works: ``Request(environ)`` stores the environ and nothing else.
-Every attribute is a :class:`~kolba._compat.cached_property` that parses its
-piece of the environ on first read and keeps the result, so a view that reads
+How this file works: :class:`Request` joins the head
+(:class:`kolba.sansio.request.RequestHead`: URL, headers, cookies, ``args``)
+with the body (``stream``, ``data``, ``form``, ``files``, ``json``). The body
+comes from ``_input``, a file-like object the front end provides: the WSGI
+binding (:class:`kolba.wsgi.EnvironRequest`) gives ``wsgi.input``, the ASGI
+front end a stream fed by ``receive()``. Every attribute is a
+:class:`~kolba._compat.cached_property` that parses its piece on first read
+and keeps the result, so a view that reads
 only ``request.args`` never pays for headers, cookies or the body.
 
 Invariants:
@@ -18,69 +23,45 @@ from __future__ import annotations
 
 import io
 import typing as t
-from urllib.parse import quote as _quote
 
 from . import json as _kolba_json
 from ._compat import cached_property
 from .exceptions import (
     BadRequest,
     RequestEntityTooLarge,
-    SecurityError,
     UnsupportedMediaType,
 )
 from .globals import _cv_app
-from .sansio.cookies import parse_cookie
 from .sansio.datastructures import (
-    Accept,
-    Authorization,
-    CharsetAccept,
     CombinedMultiDict,
-    EnvironHeaders,
-    ETags,
     FileStorage,
-    IfRange,
     ImmutableMultiDict,
-    LanguageAccept,
-    MIMEAccept,
     MultiDict,
-    Range,
-    UserAgent,
 )
 from .sansio.forms import parse_form_data
-from .sansio.http import (
-    parse_accept_header,
-    parse_authorization_header,
-    parse_date,
-    parse_etags,
-    parse_if_range_header,
-    parse_options_header,
-    parse_range_header,
-)
+from .sansio.request import RequestHead
 from .sansio.streams import LimitedStream
-from .sansio.urls import parse_qsl, url_unquote_path
+from .sansio.urls import parse_qsl
+from .wsgi import EnvironRequest
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from datetime import datetime
-
-    from .routing import Rule
+    pass
 
 __all__ = ["Request"]
 
 _URLENCODED = "application/x-www-form-urlencoded"
 _NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
-_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
-# SPEC: RFC 3986 §3.2.2 reg-name / IP-literal, plus an optional port. Anything
-# else in Host (spaces, slashes, @, control characters) is refused.
-_HOST_CHARS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:[]%!$&'()*+,;="
-)
 
 
-class Request:
+class Request(EnvironRequest, RequestHead):
     """The request object a view reads through the ``request`` proxy.
 
-    It is a thin, lazy wrapper over the WSGI environ: build it freely, it costs
-    one attribute store. Reading an attribute parses only that part.
+    The head (URL, headers, cookies, ``args`` …) comes from
+    :class:`~kolba.sansio.request.RequestHead`; this class adds the body
+    (``stream``, ``data``, ``form``, ``files``, ``json``) with its limits.
+    ``Request(environ)`` binds it to a WSGI environ
+    (:class:`~kolba.wsgi.EnvironRequest`), as in Flask; the ASGI front end
+    builds the same class from a scope. Nothing is parsed until read.
 
     :param environ: the WSGI environ of the request.
     :param populate_request: store this object in the environ under
@@ -89,46 +70,14 @@ class Request:
         the input stream).
     """
 
-    #: Class used for ``args``, ``form``, ``cookies`` (immutable).
-    parameter_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
-    #: Class used by ``values``.
-    dict_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
     #: JSON module with ``loads``: :mod:`kolba.json`, which uses the current
     #: app's JSON provider (``app.json``) and the standard library outside one.
     json_module: t.Any = _kolba_json
-
-    #: The matched rule, or ``None`` before routing or when routing failed.
-    url_rule: Rule | None = None
-    #: The view arguments of the matched rule.
-    view_args: dict[str, t.Any] | None = None
-    #: The routing error (404/405/redirect) when matching failed.
-    routing_exception: Exception | None = None
-    #: Hosts allowed in the Host header; ``None`` allows any host.
-    trusted_hosts: list[str] | None = None
 
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
     _cached_data: bytes | None = None
-
-    def __init__(
-        self,
-        environ: dict[str, t.Any],
-        populate_request: bool = True,
-        shallow: bool = False,
-    ) -> None:
-        self.environ = environ
-        self.shallow = shallow
-        if populate_request and not shallow:
-            environ["kolba.request"] = self
-        # PERF: every request is routed, so method and path are always read;
-        # storing them now (they shadow the lazy properties below) saves a
-        # Python-level descriptor call each. A non-ASCII path is left to the
-        # lazy property, which may raise 400 inside the pipeline's handling.
-        self.method = str(environ.get("REQUEST_METHOD") or "GET").upper()
-        raw = environ.get("PATH_INFO") or "/"
-        if raw.isascii():
-            self.path = raw if raw[0] == "/" else "/" + raw
 
     def __repr__(self) -> str:
         try:
@@ -147,339 +96,6 @@ class Request:
             return cls(builder.get_environ())
         finally:
             builder.close()
-
-    # -- request line ---------------------------------------------------------
-
-    @cached_property
-    def method(self) -> str:
-        """The request method, upper-case (``"GET"``)."""
-        return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
-
-    @cached_property
-    def scheme(self) -> str:
-        """``"http"`` or ``"https"`` (after any proxy fix-up)."""
-        return str(self.environ.get("wsgi.url_scheme", "http"))
-
-    @property
-    def is_secure(self) -> bool:
-        """Whether the request came over HTTPS (or WSS)."""
-        return self.scheme in ("https", "wss")
-
-    @cached_property
-    def path(self) -> str:
-        """The decoded path below the script root, always starting with ``/``.
-
-        A path whose bytes are not UTF-8 raises a 400.
-        """
-        raw = self.environ.get("PATH_INFO") or ""
-        # PERF: the common case is plain ASCII, which needs no decoding at all.
-        path = raw if raw.isascii() else url_unquote_path(raw)
-        if not path.startswith("/"):
-            path = "/" + path
-        return path
-
-    @cached_property
-    def root_path(self) -> str:
-        """The decoded SCRIPT_NAME (where the app is mounted), no trailing slash."""
-        raw = self.environ.get("SCRIPT_NAME") or ""
-        path = raw if raw.isascii() else url_unquote_path(raw)
-        return path.rstrip("/")
-
-    @property
-    def script_root(self) -> str:
-        """Alias of :attr:`root_path`."""
-        return self.root_path
-
-    @cached_property
-    def query_string(self) -> bytes:
-        """The raw query string as bytes."""
-        return str(self.environ.get("QUERY_STRING", "")).encode("latin-1", "replace")
-
-    @cached_property
-    def full_path(self) -> str:
-        """The path and the query string: ``/page?x=1`` (``/page?`` if empty)."""
-        return f"{self.path}?{self._quoted_query}"
-
-    @cached_property
-    def _quoted_query(self) -> str:
-        return _quote(self.query_string, safe="=&%+;/:,?@!$'()*~[]")
-
-    @cached_property
-    def host(self) -> str:
-        """The host (with port when not the default) the client asked for.
-
-        The value comes from the Host header, falling back to SERVER_NAME. A
-        value with characters no host can contain, or one outside
-        :attr:`trusted_hosts` when that is set, raises a 400.
-        """
-        environ = self.environ
-        host = environ.get("HTTP_HOST")
-        if not host:
-            host = environ.get("SERVER_NAME", "")
-            port = str(environ.get("SERVER_PORT", ""))
-            if port and port != _DEFAULT_PORTS.get(self.scheme):
-                host = f"{host}:{port}"
-        elif not host.isascii() or not _HOST_CHARS.issuperset(host):
-            raise BadRequest(
-                "The Host header contains characters that cannot appear in a host name."
-            )
-        else:
-            # SPEC: RFC 9110 §7.2 — a default port is equivalent to none.
-            name, sep, port = host.rpartition(":")
-            if sep and "]" not in port and port == _DEFAULT_PORTS.get(self.scheme):
-                host = name
-        if self.trusted_hosts is not None and not _host_is_trusted(
-            host, self.trusted_hosts
-        ):
-            raise SecurityError(
-                f"Host {host!r} is not in the trusted hosts list (TRUSTED_HOSTS)."
-            )
-        return host
-
-    @cached_property
-    def host_url(self) -> str:
-        """``scheme://host/``."""
-        return f"{self.scheme}://{self.host}/"
-
-    @cached_property
-    def root_url(self) -> str:
-        """``scheme://host/root_path/`` as an IRI (non-ASCII text kept readable)."""
-        return f"{self.scheme}://{self.host}{_to_iri(self.root_path.encode())}/"
-
-    @property
-    def url_root(self) -> str:
-        """Alias of :attr:`root_url`."""
-        return self.root_url
-
-    @cached_property
-    def base_url(self) -> str:
-        """The URL without the query string, as an IRI."""
-        return (
-            f"{self.scheme}://{self.host}{_to_iri(self.root_path.encode())}"
-            f"{_to_iri(self.path.encode())}"
-        )
-
-    @cached_property
-    def url(self) -> str:
-        """The full URL as an IRI, with the query string when there is one.
-
-        Non-ASCII text is shown as characters; reserved and unsafe ASCII
-        characters stay percent-encoded, so the URL keeps its meaning.
-        """
-        if self.query_string:
-            return f"{self.base_url}?{_to_iri(self.query_string, _QUERY_SAFE)}"
-        return self.base_url
-
-    @property
-    def server(self) -> tuple[str, int | None] | None:
-        """The server's ``(host, port)`` from SERVER_NAME / SERVER_PORT."""
-        name = self.environ.get("SERVER_NAME")
-        if not name:
-            return None
-        port = self.environ.get("SERVER_PORT")
-        try:
-            return (name, int(port)) if port else (name, None)
-        except ValueError:
-            return (name, None)
-
-    @property
-    def remote_addr(self) -> str | None:
-        """The client's address as the server saw it (REMOTE_ADDR)."""
-        return self.environ.get("REMOTE_ADDR")
-
-    @cached_property
-    def access_route(self) -> list[str]:
-        """The X-Forwarded-For chain, client first; ``[remote_addr]`` without it."""
-        forwarded = self.environ.get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            return [part.strip() for part in forwarded.split(",") if part.strip()]
-        addr = self.remote_addr
-        return [addr] if addr else []
-
-    # -- routing results ------------------------------------------------------
-
-    @property
-    def endpoint(self) -> str | None:
-        """The endpoint of the matched rule, or ``None``."""
-        rule = self.url_rule
-        if rule is not None:
-            endpoint: str = rule.endpoint  # Rule.endpoint is Any; Kolba's are str
-            return endpoint
-        return None
-
-    @property
-    def blueprint(self) -> str | None:
-        """The dotted name of the blueprint that owns the endpoint, or ``None``."""
-        endpoint = self.endpoint
-        if endpoint is not None and "." in endpoint:
-            return endpoint.rpartition(".")[0]
-        return None
-
-    @property
-    def blueprints(self) -> list[str]:
-        """The current blueprint and its parents, innermost first."""
-        name = self.blueprint
-        if name is None:
-            return []
-        parts = name.split(".")
-        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
-
-    # -- headers --------------------------------------------------------------
-
-    @cached_property
-    def headers(self) -> EnvironHeaders:
-        """The request headers: case-insensitive and multi-valued."""
-        return EnvironHeaders(self.environ)
-
-    @cached_property
-    def args(self) -> MultiDict[str, str]:
-        """The parsed query string (``?a=1&a=2`` keeps both values)."""
-        return self.parameter_storage_class(
-            parse_qsl(self.environ.get("QUERY_STRING", ""), part="query string")
-        )
-
-    @cached_property
-    def cookies(self) -> MultiDict[str, str]:
-        """The cookies the client sent."""
-        return self.parameter_storage_class(
-            parse_cookie(self.environ.get("HTTP_COOKIE"))
-        )
-
-    @cached_property
-    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
-        return parse_options_header(self.environ.get("CONTENT_TYPE", ""))
-
-    @property
-    def content_type(self) -> str | None:
-        """The raw Content-Type header."""
-        return self.environ.get("CONTENT_TYPE") or None
-
-    @property
-    def mimetype(self) -> str:
-        """The media type without parameters, lower-case (``"text/html"``)."""
-        return self._parsed_content_type[0].lower()
-
-    @property
-    def mimetype_params(self) -> dict[str, str]:
-        """The Content-Type parameters (``{"charset": "utf-8"}``)."""
-        return self._parsed_content_type[1]
-
-    @cached_property
-    def content_length(self) -> int | None:
-        """The Content-Length as an int; ``None`` when absent or chunked.
-
-        A value that is not a non-negative integer raises a 400.
-        """
-        environ = self.environ
-        raw = environ.get("CONTENT_LENGTH")
-        encoding = environ.get("HTTP_TRANSFER_ENCODING")
-        if encoding is not None and encoding.lower() == "chunked":
-            return None
-        if raw is None or raw == "":
-            return None
-        if not (raw.isdigit() and raw.isascii()):
-            raw = str(raw).strip()
-            if not (raw.isdigit() and raw.isascii()):
-                raise BadRequest(
-                    f"The Content-Length header {raw!r} is not a valid size."
-                )
-        return int(raw)
-
-    @property
-    def content_encoding(self) -> str | None:
-        """The Content-Encoding header."""
-        return self.environ.get("HTTP_CONTENT_ENCODING")
-
-    @property
-    def referrer(self) -> str | None:
-        """The Referer header."""
-        return self.environ.get("HTTP_REFERER")
-
-    @property
-    def origin(self) -> str | None:
-        """The Origin header."""
-        return self.environ.get("HTTP_ORIGIN")
-
-    @cached_property
-    def date(self) -> datetime | None:
-        """The Date header as an aware datetime."""
-        return parse_date(self.environ.get("HTTP_DATE"))
-
-    @cached_property
-    def user_agent(self) -> UserAgent:
-        """The User-Agent header."""
-        return UserAgent(self.environ.get("HTTP_USER_AGENT", ""))
-
-    @cached_property
-    def authorization(self) -> Authorization | None:
-        """The parsed Authorization header (Basic or a token scheme), or ``None``."""
-        return parse_authorization_header(self.environ.get("HTTP_AUTHORIZATION"))
-
-    @cached_property
-    def accept_mimetypes(self) -> MIMEAccept:
-        """The Accept header, with ``best_match``."""
-        return parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept)
-
-    @cached_property
-    def accept_languages(self) -> LanguageAccept:
-        """The Accept-Language header."""
-        return parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
-        )
-
-    @cached_property
-    def accept_charsets(self) -> CharsetAccept:
-        """The Accept-Charset header."""
-        return parse_accept_header(
-            self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept
-        )
-
-    @cached_property
-    def accept_encodings(self) -> Accept:
-        """The Accept-Encoding header."""
-        return parse_accept_header(self.environ.get("HTTP_ACCEPT_ENCODING"), Accept)
-
-    @cached_property
-    def if_none_match(self) -> ETags:
-        """The If-None-Match header as ETags."""
-        return parse_etags(self.environ.get("HTTP_IF_NONE_MATCH"))
-
-    @cached_property
-    def if_match(self) -> ETags:
-        """The If-Match header as ETags."""
-        return parse_etags(self.environ.get("HTTP_IF_MATCH"))
-
-    @cached_property
-    def if_modified_since(self) -> datetime | None:
-        """The If-Modified-Since header as an aware datetime."""
-        return parse_date(self.environ.get("HTTP_IF_MODIFIED_SINCE"))
-
-    @cached_property
-    def if_unmodified_since(self) -> datetime | None:
-        """The If-Unmodified-Since header as an aware datetime."""
-        return parse_date(self.environ.get("HTTP_IF_UNMODIFIED_SINCE"))
-
-    @cached_property
-    def if_range(self) -> IfRange:
-        """The If-Range header."""
-        return parse_if_range_header(self.environ.get("HTTP_IF_RANGE"))
-
-    @cached_property
-    def range(self) -> Range | None:
-        """The Range header, or ``None`` when absent or malformed."""
-        return parse_range_header(self.environ.get("HTTP_RANGE"))
-
-    @property
-    def is_multithread(self) -> bool:
-        return bool(self.environ.get("wsgi.multithread"))
-
-    @property
-    def is_multiprocess(self) -> bool:
-        return bool(self.environ.get("wsgi.multiprocess"))
-
-    @property
-    def is_run_once(self) -> bool:
-        return bool(self.environ.get("wsgi.run_once"))
 
     # -- limits -----------------------------------------------------------------
 
@@ -553,8 +169,7 @@ class Request:
             raise RuntimeError(
                 "This request is shallow: reading its body is not allowed here."
             )
-        environ = self.environ
-        raw = environ.get("wsgi.input")
+        raw = self._input
         limit = self._limits()[0]
         length = self.content_length
         if raw is None:
@@ -568,7 +183,7 @@ class Request:
             # LimitedStream is a RawIOBase: it has IO[bytes]'s read/readline/
             # readinto/close, but typeshed does not declare RawIOBase as IO.
             return t.cast("t.IO[bytes]", LimitedStream(raw, length))
-        if environ.get("wsgi.input_terminated"):
+        if self._input_terminated:
             # A chunked body: the server marks the stream's end for us.
             if limit is not None:
                 # A RawIOBase, used as IO[bytes] like LimitedStream above.
@@ -580,8 +195,8 @@ class Request:
 
     @property
     def input_stream(self) -> t.Any:
-        """The raw ``wsgi.input``, unlimited. Prefer :attr:`stream`."""
-        return self.environ.get("wsgi.input")
+        """The raw input stream, unlimited. Prefer :attr:`stream`."""
+        return self._input
 
     def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
@@ -614,7 +229,7 @@ class Request:
         return t.cast(bytes, self.get_data(parse_form_data=True))
 
     def _wants_form(self) -> bool:
-        if self.environ.get("CONTENT_TYPE") == _URLENCODED:
+        if self._header("Content-Type") == _URLENCODED:
             return True  # PERF: the usual header needs no parsing
         return self.mimetype in (_URLENCODED, "multipart/form-data")
 
@@ -628,11 +243,11 @@ class Request:
             self._cached_data is None
             and "stream" not in self.__dict__
             and (
-                self.environ.get("CONTENT_TYPE") == _URLENCODED
+                self._header("Content-Type") == _URLENCODED
                 or self.mimetype == _URLENCODED
             )
             and self.content_length is not None
-            and self.environ.get("wsgi.input") is not None
+            and self._input is not None
         ):
             form, files = self._load_urlencoded(self.content_length)
         else:
@@ -679,7 +294,7 @@ class Request:
                 f"The form data is {length} bytes; this server keeps at most "
                 f"{max_form_memory_size} in memory (MAX_FORM_MEMORY_SIZE)."
             )
-        body = self.environ["wsgi.input"].read(length) if length else b""
+        body = self._input.read(length) if length else b""
         if len(body) < length:
             raise BadRequest(
                 "The client disconnected before sending the whole request body."
@@ -793,73 +408,6 @@ class Request:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_PATH_SAFE = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/:@!$&'()*+,;="
-)
-_QUERY_SAFE = _PATH_SAFE | frozenset("?")
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
-def _to_iri(raw: bytes, safe: frozenset[str] = _PATH_SAFE) -> str:
-    """Render URL bytes as an IRI: UTF-8 text readable, everything else escaped.
-
-    ``%XX`` escapes of ASCII stay escaped (``%26`` must not become ``&``);
-    runs of bytes ≥ 0x80 that form valid UTF-8 become characters; any other
-    byte is written as an upper-case ``%XX``.
-    """
-    items: list[tuple[int, bool]] = []  # (byte, came from a %XX escape)
-    i, n = 0, len(raw)
-    while i < n:
-        byte = raw[i]
-        if (
-            byte == 0x25
-            and i + 2 < n
-            and chr(raw[i + 1]) in _HEX
-            and chr(raw[i + 2]) in _HEX
-        ):
-            items.append((int(raw[i + 1 : i + 3], 16), True))
-            i += 3
-        else:
-            items.append((byte, False))
-            i += 1
-    out: list[str] = []
-    j = 0
-    while j < len(items):
-        byte, escaped = items[j]
-        if byte < 0x80:
-            char = chr(byte)
-            out.append(f"%{byte:02X}" if escaped or char not in safe else char)
-            j += 1
-            continue
-        k = j
-        while k < len(items) and items[k][0] >= 0x80:
-            k += 1
-        chunk = bytes(b for b, _e in items[j:k])
-        try:
-            out.append(chunk.decode("utf-8"))
-        except UnicodeDecodeError:
-            out.extend(f"%{b:02X}" for b in chunk)
-        j = k
-    return "".join(out)
-
-
-def _host_is_trusted(host: str, trusted: list[str]) -> bool:
-    name = host
-    if name.startswith("["):
-        name = name.partition("]")[0] + "]"
-    else:
-        name = name.rpartition(":")[0] if ":" in name else name
-    name = name.lower()
-    for pattern in trusted:
-        pattern = pattern.lower()
-        if pattern.startswith("."):
-            if name == pattern[1:] or name.endswith(pattern):
-                return True
-        elif name == pattern:
-            return True
-    return False
 
 
 class _CappedStream(io.RawIOBase):

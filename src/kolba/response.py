@@ -13,6 +13,8 @@ import json as _json
 import typing as t
 from datetime import datetime, timedelta
 
+from . import wsgi as _wsgi
+from ._bridge import iterate_async
 from ._compat import cached_property
 from .exceptions import HTTP_STATUS_CODES, RequestedRangeNotSatisfiable
 from .sansio.cookies import dump_cookie
@@ -29,6 +31,7 @@ from .sansio.http import (
     quote_etag,
     unquote_etag,
 )
+from .sansio.request import RequestHead
 
 __all__ = ["Response", "HeaderSet", "ResponseCacheControl"]
 
@@ -474,8 +477,15 @@ class Response:
                 self.call_on_close(close)
 
     def iter_encoded(self) -> t.Iterator[bytes]:
-        """The body chunks, with ``str`` chunks encoded as UTF-8."""
-        for item in self.response:
+        """The body chunks, with ``str`` chunks encoded as UTF-8.
+
+        An async iterable body (an ``async def`` generator) is iterated from
+        sync code through :func:`kolba._bridge.iterate_async`.
+        """
+        body = self.response
+        if not hasattr(body, "__iter__") and hasattr(body, "__aiter__"):
+            body = iterate_async(body)
+        for item in body:
             if isinstance(item, str):
                 yield item.encode("utf-8")
             else:
@@ -719,9 +729,12 @@ class Response:
         A streamed body is cut to the range lazily: a body that can seek (the
         file body of :func:`~kolba.send_file`) is seeked to the start, any
         other iterable has the leading bytes skipped; nothing is buffered.
+
+        :param request_or_environ: the request (any front end), or a WSGI
+            environ for code written against Werkzeug.
         """
-        environ = getattr(request_or_environ, "environ", request_or_environ)
-        method = environ.get("REQUEST_METHOD", "GET").upper()
+        head = _as_head(request_or_environ)
+        method = head.method
         if method not in ("GET", "HEAD"):
             return self
         if "Date" not in self.headers:
@@ -730,10 +743,10 @@ class Response:
         if accept_ranges:
             accept = "bytes" if accept_ranges is True else str(accept_ranges)
             self.headers["Accept-Ranges"] = accept
-            is_range = self._process_range(environ, complete_length)
+            is_range = self._process_range(head, complete_length)
         if self._status_code == 200 or is_range:
             etag, weak = self.get_etag()
-            if_match = parse_etags(environ.get("HTTP_IF_MATCH"))
+            if_match = parse_etags(head._header("If-Match"))
             # SPEC: RFC 9110 §13.1.1: If-Match fails (412) unless a listed tag
             # strongly matches the current one; Flask answers 412 here too.
             if (
@@ -744,27 +757,27 @@ class Response:
                 self.status_code = 412
                 return self
             if not is_resource_modified(
-                if_none_match=parse_etags(environ.get("HTTP_IF_NONE_MATCH")),
-                if_modified_since=parse_date(environ.get("HTTP_IF_MODIFIED_SINCE")),
+                if_none_match=parse_etags(head._header("If-None-Match")),
+                if_modified_since=parse_date(head._header("If-Modified-Since")),
                 etag=etag,
                 last_modified=self.last_modified,
                 method=method,
             ):
-                if parse_etags(environ.get("HTTP_IF_MATCH")):
+                if if_match:
                     self.status_code = 412
                 else:
                     self.status_code = 304
         return self
 
-    def _process_range(self, environ: dict[str, t.Any], length: int | None) -> bool:
+    def _process_range(self, head: RequestHead, length: int | None) -> bool:
         # As in Flask, ranges are served only when the caller states the
         # complete length (send_file does; a plain body opts in by passing it).
         if not length:
             return False
-        header = environ.get("HTTP_RANGE")
+        header = head._header("Range")
         if not header:
             return False
-        if_range = parse_if_range_header(environ.get("HTTP_IF_RANGE"))
+        if_range = parse_if_range_header(head._header("If-Range"))
         if if_range.etag is not None or if_range.date is not None:
             etag, _weak = self.get_etag()
             if if_range.etag is not None and if_range.etag != etag:
@@ -788,10 +801,10 @@ class Response:
         self.status_code = 206
         return True
 
-    # -- WSGI -------------------------------------------------------------------
+    # -- finalization (protocol-neutral) ----------------------------------------
 
-    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
-        """The headers to send for this environ (Content-Length, 304 rules)."""
+    def final_headers(self) -> Headers:
+        """The headers to send: Content-Length filled in, 304/412 entity rules."""
         headers = self.headers
         code = self._status_code
         if code == 304 or code == 412:
@@ -810,15 +823,14 @@ class Response:
             )
         return headers
 
-    def get_app_iter(self, environ: dict[str, t.Any]) -> t.Iterable[bytes]:
-        """The body to send: empty for HEAD, 1xx, 204 and 304."""
+    def final_body(self, method: str) -> t.Iterable[bytes]:
+        """The body to send: empty for HEAD, 1xx, 204 and 304.
+
+        The result has a ``close()`` that runs :meth:`call_on_close`
+        functions, unless there is nothing to close (a list body).
+        """
         code = self._status_code
-        if (
-            environ.get("REQUEST_METHOD") == "HEAD"
-            or 100 <= code < 200
-            or code == 204
-            or code == 304
-        ):
+        if method == "HEAD" or 100 <= code < 200 or code == 204 or code == 304:
             iterable: t.Iterable[bytes] = ()
         elif self.direct_passthrough:
             # cast: direct_passthrough: the caller promises bytes.
@@ -833,9 +845,51 @@ class Response:
                 # PERF: a list body with nothing to close goes out as it is;
                 # servers send a one-item list without iterating.
                 return iterable
+        elif not hasattr(self.response, "__iter__") and hasattr(
+            self.response, "__aiter__"
+        ):
+            return _AsyncBody(self)
         else:
             iterable = self.iter_encoded()
         return _ClosingIterator(iterable, self.close)
+
+    def finalize(self, method: str) -> tuple[int, list[tuple[str, str]], t.Any]:
+        """``(status code, header pairs, body)`` ready to send, for any front end.
+
+        The body is a list of bytes, or an iterable (sync or async) with
+        ``close()``; the caller iterates it and closes it when done.
+        """
+        if self._is_simple() and method != "HEAD":
+            return self._status_code, list(self.headers._list), self.response
+        headers = self.get_wsgi_headers({"REQUEST_METHOD": method})
+        body = self.get_app_iter({"REQUEST_METHOD": method})
+        return self._status_code, headers.to_wsgi_list(), body
+
+    def _is_simple(self) -> bool:
+        """A one-chunk bytes body with its length written, 2xx/3xx, nothing to close."""
+        response = self.response
+        return (
+            type(response) is list
+            and len(response) == 1
+            and type(response[0]) is bytes
+            and not self._on_close
+            and self._length_known
+            and 200 <= self._status_code < 400
+            and self._status_code not in (204, 304)
+            and type(self).get_wsgi_response is Response.get_wsgi_response
+            and type(self).get_wsgi_headers is Response.get_wsgi_headers
+            and type(self).get_app_iter is Response.get_app_iter
+        )
+
+    # -- WSGI (Flask's API; the work is in kolba.wsgi) ----------------------------
+
+    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
+        """The headers to send for this environ (Content-Length, 304 rules)."""
+        return self.final_headers()
+
+    def get_app_iter(self, environ: dict[str, t.Any]) -> t.Iterable[bytes]:
+        """The body to send: empty for HEAD, 1xx, 204 and 304."""
+        return self.final_body(str(environ.get("REQUEST_METHOD", "GET")))
 
     def get_wsgi_response(
         self, environ: dict[str, t.Any]
@@ -847,29 +901,8 @@ class Response:
     def __call__(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
     ) -> t.Iterable[bytes]:
-        response = self.response
-        # PERF: the usual response — a one-chunk bytes body whose length the
-        # constructor already wrote, a 2xx/3xx status, not HEAD, nothing to
-        # close — goes straight out. Anything else, or a subclass that
-        # customises the WSGI methods, takes the general path.
-        if (
-            type(response) is list
-            and len(response) == 1
-            and type(response[0]) is bytes
-            and not self._on_close
-            and self._length_known
-            and 200 <= self._status_code < 400
-            and self._status_code not in (204, 304)
-            and environ.get("REQUEST_METHOD") != "HEAD"
-            and type(self).get_wsgi_response is Response.get_wsgi_response
-            and type(self).get_wsgi_headers is Response.get_wsgi_headers
-            and type(self).get_app_iter is Response.get_app_iter
-        ):
-            start_response(self._status, list(self.headers._list))
-            return response
-        app_iter, status, headers = self.get_wsgi_response(environ)
-        start_response(status, headers)
-        return app_iter
+        """Run the response as a WSGI application."""
+        return _wsgi.respond(self, environ, start_response)
 
     @property
     def _length_known(self) -> bool:
@@ -1003,3 +1036,40 @@ class _RangeBody:
         close = getattr(self._body, "close", None)
         if close is not None:
             close()
+
+
+def _as_head(request_or_environ: t.Any) -> RequestHead:
+    """A request head from a request, or from a WSGI environ (Werkzeug style)."""
+    if isinstance(request_or_environ, RequestHead):
+        return request_or_environ
+    from .request import Request
+
+    return Request(request_or_environ, populate_request=False, shallow=True)
+
+
+class _AsyncBody:
+    """An async body: ``async for`` on the ASGI loop, ``for`` under WSGI.
+
+    ``str`` chunks are encoded as UTF-8; closing closes the generator and runs
+    the response's close callbacks.
+    """
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+        self._body = response.response
+
+    async def __aiter__(self) -> t.AsyncIterator[bytes]:
+        async for item in self._body:
+            yield item.encode("utf-8") if isinstance(item, str) else bytes(item)
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        return self._response.iter_encoded()
+
+    async def aclose(self) -> None:
+        close = getattr(self._body, "aclose", None)
+        if close is not None:
+            await close()
+
+    def close(self) -> None:
+        for func in self._response._on_close:
+            func()

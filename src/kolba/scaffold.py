@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from . import typing as ft
+from ._bridge import is_async_callable as _is_async_callable
 from ._compat import cached_property
 from .exceptions import HTTPException, default_exceptions
 
@@ -103,6 +104,12 @@ class Scaffold:
             str | None, list[ft.URLValuePreprocessorCallable]
         ] = defaultdict(list)
         self.url_default_functions: dict[str | None, list[ft.URLDefaultCallable]] = (
+            defaultdict(list)
+        )
+        self.before_websocket_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
+        self.after_websocket_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
             defaultdict(list)
         )
 
@@ -241,6 +248,38 @@ class Scaffold:
         return self._method_route("PATCH", rule, options)
 
     @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """Register the decorated ``async def`` function as a WebSocket handler.
+
+        Served over ASGI (``app.asgi_app``); the handler talks to the client
+        through the ``websocket`` global. An HTTP request to the rule gets 426
+        (Upgrade Required). ``options`` are those of :meth:`route` except
+        ``methods``.
+        """
+        if "methods" in options:
+            raise TypeError("A WebSocket route takes no 'methods'.")
+
+        def decorator(f: T_route) -> T_route:
+            if not _is_async_callable(f):
+                raise TypeError(
+                    f"The WebSocket handler {getattr(f, '__qualname__', f)!r} must "
+                    "be an 'async def' function: it awaits websocket.receive() "
+                    "and websocket.send()."
+                )
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(
+                rule,
+                endpoint,
+                f,
+                methods=["WEBSOCKET"],
+                provide_automatic_options=False,
+                **options,
+            )
+            return f
+
+        return decorator
+
+    @setupmethod
     def route(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """Register the decorated function as the view for a URL rule.
 
@@ -290,6 +329,20 @@ class Scaffold:
     def after_request(self, f: T_after_request) -> T_after_request:
         """Run ``f(response)`` after each request; it must return a response."""
         self.after_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def before_websocket(self, f: T_before_request) -> T_before_request:
+        """Run ``f()`` before each WebSocket handler; a non-``None`` return
+        refuses the handshake with that response (Quart's hook)."""
+        self.before_websocket_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def after_websocket(self, f: T_after_request) -> T_after_request:
+        """Run ``f(response)`` after each WebSocket handler; ``response`` is
+        ``None`` unless the handshake was refused with one (Quart's hook)."""
+        self.after_websocket_funcs.setdefault(None, []).append(f)
         return f
 
     @setupmethod

@@ -60,8 +60,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from .json.tag import TaggedJSONSerializer
-from .request import Request as _Request
 from .sansio.cookies import dump_cookie, parse_cookie
+from .sansio.request import RequestHead
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
@@ -80,7 +80,7 @@ __all__ = [
 ]
 
 # The stock Request.cookies descriptor; see open_session.
-_REQUEST_COOKIES = _Request.__dict__["cookies"]
+_REQUEST_COOKIES = RequestHead.__dict__["cookies"]
 
 #: Browsers drop cookies whose name and value exceed about 4 KiB.
 _BROWSER_COOKIE_LIMIT = 4096
@@ -616,7 +616,7 @@ class SecureCookieSessionInterface(SessionInterface):
             # PERF: the session is often the only cookie read; finding it in
             # the parsed pairs skips building request.cookies.
             value = None
-            for key, item in parse_cookie(request.environ.get("HTTP_COOKIE")):
+            for key, item in parse_cookie(request._header("Cookie")):
                 if key == name:
                     value = item
                     break

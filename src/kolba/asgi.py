@@ -1,0 +1,453 @@
+"""The ASGI front end (ASGI 3): the only module that knows the scope.
+
+How this file works: ``app.asgi_app`` is an :class:`ASGIApp`. For an ``http``
+scope it builds the app's request class from the scope (the sans-IO head plus
+a body stream fed by ``receive()``), matches the URL, and runs the same
+pipeline as WSGI (:meth:`kolba.Kolba.handle_request`) where it belongs (see
+:mod:`kolba._bridge`): in a bridge greenlet on the event loop when the view is
+``async def``, in the bounded thread pool when it is sync. The response is
+finalized protocol-neutrally (:meth:`kolba.Response.finalize`) and sent; a
+streamed body is pulled chunk by chunk (sync iterators in the pool, async ones
+on the loop) and stops when the client disconnects. ``websocket`` scopes go to
+:mod:`kolba.websocket`; ``lifespan`` runs the serving hooks and waits for
+background tasks at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import io
+import sys
+import traceback
+import typing as t
+from urllib.parse import unquote_to_bytes
+
+from . import _bridge
+from ._compat import cached_property
+from .ctx import RequestContext
+from .exceptions import BadRequest
+from .globals import _cv_app, _cv_request
+from .sansio.datastructures import Headers
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import Kolba
+    from .request import Request
+    from .response import Response
+
+__all__ = ["ASGIApp", "ASGIRequestBinding"]
+
+Scope = t.MutableMapping[str, t.Any]
+Message = t.MutableMapping[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+
+_ASYNC_CACHE: dict[t.Any, bool] = {}
+
+
+def _is_async(func: t.Any) -> bool:
+    try:
+        return _ASYNC_CACHE[func]
+    except KeyError:
+        result = _ASYNC_CACHE[func] = _bridge.is_async_callable(func)
+        return result
+    except TypeError:  # unhashable
+        return _bridge.is_async_callable(func)
+
+
+class ClientDisconnected(BadRequest):
+    """The client went away before sending the whole body."""
+
+    description = "The client disconnected before sending the whole request body."
+
+
+# -- the request ---------------------------------------------------------------
+
+
+class ASGIBodyStream(io.RawIOBase):
+    """The request body as a file-like object fed by ``receive()``.
+
+    ``read()`` may be called from the pipeline's greenlet or a pool thread:
+    it waits for the next ``http.request`` message through
+    :func:`kolba._bridge.await_only`. ``async for chunk in stream`` reads the
+    same messages from async code. Either way the body is read once.
+    """
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._buffer = b""
+        self._done = False
+        self.disconnected = False
+
+    def readable(self) -> bool:
+        return True
+
+    async def _next_chunk(self) -> bytes:
+        if self._done:
+            return b""
+        message = await self._receive()
+        kind = message.get("type")
+        if kind == "http.disconnect":
+            self._done = True
+            self.disconnected = True
+            raise ClientDisconnected()
+        if not message.get("more_body", False):
+            self._done = True
+        return bytes(message.get("body", b""))
+
+    def _fill(self) -> bool:
+        while not self._buffer and not self._done:
+            self._buffer = _bridge.await_only(self._next_chunk())
+        return bool(self._buffer)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            chunks = [self._buffer]
+            self._buffer = b""
+            while not self._done:
+                chunks.append(_bridge.await_only(self._next_chunk()))
+            return b"".join(chunks)
+        if not self._fill():
+            return b""
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def readinto(self, buffer: t.Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    async def __aiter__(self) -> t.AsyncIterator[bytes]:
+        if self._buffer:
+            data, self._buffer = self._buffer, b""
+            yield data
+        while not self._done:
+            chunk = await self._next_chunk()
+            if chunk:
+                yield chunk
+
+
+class ASGIRequestBinding:
+    """The ASGI binding of a request: head values taken from the scope.
+
+    Mixed in front of the app's ``request_class`` (see :func:`_bound_class`),
+    so subclasses' own properties and methods still apply; the WSGI
+    constructor is not called.
+    """
+
+    def __init__(self, scope: Scope, receive: Receive | None) -> None:
+        d = self.__dict__
+        d["method"] = str(scope.get("method", "GET")).upper()
+        d["scheme"] = str(scope.get("scheme", "http"))
+        d["shallow"] = receive is None
+        d["asgi_scope"] = scope
+        root = str(scope.get("root_path", "")).encode("utf-8").decode("latin-1")
+        raw_path = scope.get("raw_path")
+        if raw_path:
+            path = unquote_to_bytes(bytes(raw_path)).decode("latin-1")
+        else:
+            path = str(scope.get("path", "/")).encode("utf-8").decode("latin-1")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        d["_root_raw"] = root
+        d["_path_raw"] = path
+        if path.isascii():
+            d["path"] = path if path[:1] == "/" else "/" + path
+        d["_query_raw"] = bytes(scope.get("query_string", b"")).decode("latin-1")
+        raw_headers = scope.get("headers") or ()
+        joined: dict[str, str] = {}
+        for raw_name, raw_value in raw_headers:
+            name = bytes(raw_name).decode("latin-1").lower()
+            value = bytes(raw_value).decode("latin-1")
+            if name in joined:
+                sep = "; " if name == "cookie" else ", "
+                joined[name] = f"{joined[name]}{sep}{value}"
+            else:
+                joined[name] = value
+        d["_joined_headers"] = joined
+        d["_asgi_input"] = ASGIBodyStream(receive) if receive is not None else None
+
+    def _header(self, name: str) -> str | None:
+        return self.__dict__["_joined_headers"].get(name.lower())  # type: ignore[no-any-return]
+
+    @cached_property
+    def headers(self) -> Headers:
+        """The request headers: case-insensitive and multi-valued."""
+        scope = self.__dict__["asgi_scope"]
+        return Headers(
+            [
+                (bytes(k).decode("latin-1").title(), bytes(v).decode("latin-1"))
+                for k, v in scope.get("headers") or ()
+            ]
+        )
+
+    @cached_property
+    def environ(self) -> dict[str, t.Any]:
+        """A WSGI-style environ for code that reads one (built on first use)."""
+        from .wsgi import environ_from_head
+
+        return environ_from_head(self, self.__dict__.get("_asgi_input"))  # type: ignore[arg-type]
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's address, from the scope's ``client``."""
+        client = self.__dict__["asgi_scope"].get("client")
+        return str(client[0]) if client else None
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's ``(host, port)``, from the scope's ``server``."""
+        server = self.__dict__["asgi_scope"].get("server")
+        if not server:
+            return None
+        return (str(server[0]), server[1])
+
+    @property
+    def _input(self) -> ASGIBodyStream | None:
+        return self.__dict__["_asgi_input"]  # type: ignore[no-any-return]
+
+    @property
+    def _input_terminated(self) -> bool:
+        return True  # ASGI marks the body's end (more_body=False)
+
+    @property
+    def is_multithread(self) -> bool:
+        return True
+
+    @property
+    def is_multiprocess(self) -> bool:
+        return False
+
+    @property
+    def is_run_once(self) -> bool:
+        return False
+
+
+_BOUND: dict[type, type] = {}
+
+
+def _bound_class(cls: type[Request]) -> type[Request]:
+    """``cls`` with the ASGI binding in front (made once per class)."""
+    bound = _BOUND.get(cls)
+    if bound is None:
+        bound = type(cls.__name__, (ASGIRequestBinding, cls), {})
+        bound.__qualname__ = cls.__qualname__
+        bound.__module__ = cls.__module__
+        _BOUND[cls] = bound
+    return bound
+
+
+def request_from_scope(cls: type[Request], scope: Scope, receive: Receive) -> Request:
+    """An instance of the app's request class for an ASGI ``http`` scope."""
+    return _bound_class(cls)(scope, receive)  # type: ignore[call-arg]
+
+
+# -- the application -------------------------------------------------------------
+
+
+class ASGIApp:
+    """``app.asgi_app``: an ASGI 3 application for one :class:`~kolba.Kolba`.
+
+    Its ``__call__`` is ``async def``, so servers that tell ASGI 2 from 3 by
+    inspecting the object (uvicorn, hypercorn) see ASGI 3.
+    """
+
+    def __init__(self, app: Kolba) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.http(scope, receive, send)
+        elif kind == "websocket":
+            from .websocket import serve_websocket
+
+            await serve_websocket(self.app, scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(scope, receive, send)
+        else:
+            raise ValueError(f"Kolba cannot serve ASGI scopes of type {kind!r}.")
+
+    # -- http -----------------------------------------------------------------
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request."""
+        app = self.app
+        if not app._serving.started:
+            from .lifespan import ensure_started
+
+            await ensure_started(app)
+        request = request_from_scope(app.request_class, scope, receive)
+        ctx = RequestContext(app, None, request=request)
+        preserve = (scope.get("extensions") or {}).get("kolba.preserve_context")
+        context = contextvars.copy_context()
+        if self._view_is_async(ctx):
+            response = await _bridge.run_in_greenlet(
+                _run_pipeline, app, ctx, preserve, context=context
+            )
+        else:
+            response = await _bridge.run_in_thread(
+                _run_pipeline,
+                app,
+                ctx,
+                preserve,
+                context=context,
+                max_threads=app.config.get("ASGI_MAX_THREADS") or 40,
+            )
+        await send_response(app, response, request.method, send, receive, context)
+
+    def _view_is_async(self, ctx: RequestContext) -> bool:
+        """Match the URL now and tell whether the view is ``async def``."""
+        app = self.app
+        try:
+            ctx.match_request()
+        except Exception:  # matching errors are stored; anything else: pipeline
+            return True
+        rule = ctx.request.url_rule
+        if rule is None:
+            return True  # a routing error: error handlers run on the loop's side
+        view = app.view_functions.get(rule.endpoint)
+        return view is None or _is_async(view)
+
+    # -- lifespan -----------------------------------------------------------------
+
+    async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the serving hooks at startup and shutdown (ASGI lifespan)."""
+        from .lifespan import shutdown, startup
+
+        message = await receive()
+        if message["type"] != "lifespan.startup":  # pragma: no cover - protocol
+            return
+        try:
+            await startup(self.app)
+        except BaseException:
+            await send(
+                {"type": "lifespan.startup.failed", "message": traceback.format_exc()}
+            )
+            return
+        await send({"type": "lifespan.startup.complete"})
+        message = await receive()
+        try:
+            await shutdown(self.app)
+        except BaseException:
+            await send(
+                {"type": "lifespan.shutdown.failed", "message": traceback.format_exc()}
+            )
+            return
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def _run_pipeline(app: Kolba, ctx: RequestContext, preserve: t.Any) -> Response:
+    """The pipeline, then teardown, in the worker (greenlet or pool thread)."""
+    try:
+        return app.handle_request(ctx, pop=False)
+    finally:
+        if preserve is not None:
+            preserve(_cv_app.get())
+            preserve(_cv_request.get())
+        ctx.pop(ctx._error)
+
+
+# -- sending ---------------------------------------------------------------------
+
+
+def _header_list(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+
+
+async def send_response(
+    app: Kolba,
+    response: Response,
+    method: str,
+    send: Send,
+    receive: Receive,
+    context: contextvars.Context,
+) -> None:
+    """Send a finalized response; stream iterables until done or disconnected."""
+    status, headers, body = response.finalize(method)
+    start = {"type": "http.response.start", "status": status}
+    start["headers"] = _header_list(headers)
+    if type(body) is list:
+        await send(start)
+        await send({"type": "http.response.body", "body": b"".join(body)})
+        return
+    await _stream(app, start, body, send, receive, context)
+
+
+async def _watch_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message.get("type") == "http.disconnect":
+            return
+
+
+_END = object()
+
+
+async def _stream(
+    app: Kolba,
+    start: Message,
+    body: t.Any,
+    send: Send,
+    receive: Receive,
+    context: contextvars.Context,
+) -> None:
+    """Send a streamed body chunk by chunk; stop when the client goes away.
+
+    Sync iterators are advanced in the thread pool (a generator may block),
+    async ones on the loop — both in the pipeline's context, so
+    ``stream_with_context`` finds the request it captured.
+    """
+    loop = asyncio.get_running_loop()
+    max_threads = app.config.get("ASGI_MAX_THREADS") or 40
+    watcher = loop.create_task(_watch_disconnect(receive))
+    is_async = hasattr(body, "__aiter__")
+    iterator: t.Any = body.__aiter__() if is_async else None
+    try:
+        if not is_async:
+            iterator = await _bridge.run_in_thread(
+                iter, body, context=context, max_threads=max_threads
+            )
+        await send(start)
+        while not watcher.done():
+            if is_async:
+                step = loop.create_task(_anext(iterator), context=context)
+                chunk = await step
+            else:
+                chunk = await _bridge.run_in_thread(
+                    next, iterator, _END, context=context, max_threads=max_threads
+                )
+            if chunk is _END:
+                break
+            if isinstance(chunk, str):
+                chunk = chunk.encode("utf-8")
+            if chunk:
+                await send(
+                    {"type": "http.response.body", "body": chunk, "more_body": True}
+                )
+        if not watcher.done():
+            await send({"type": "http.response.body", "body": b""})
+    except OSError:  # the server reports the client gone
+        pass
+    finally:
+        watcher.cancel()
+        close = getattr(body, "aclose", None) if is_async else None
+        if close is not None:
+            await loop.create_task(close(), context=context)
+        close = getattr(body, "close", None)
+        if close is not None:
+            await _bridge.run_in_thread(close, context=context, max_threads=max_threads)
+
+
+async def _anext(iterator: t.AsyncIterator[t.Any]) -> t.Any:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+def _print_exc() -> None:  # pragma: no cover - last-resort diagnostics
+    traceback.print_exc(file=sys.stderr)

@@ -1,0 +1,297 @@
+"""WebSockets: ``@app.websocket`` routes and the ``websocket`` object (ASGI).
+
+How this file works: a WebSocket route is a URL rule whose only method is
+``WEBSOCKET``, so an HTTP route and a WebSocket route may share a path and
+``url_for`` builds both. For an ASGI ``websocket`` scope,
+:func:`serve_websocket` builds a :class:`Websocket` (the sans-IO request head
+plus a message channel), pushes a request context holding it (so ``session``,
+``g`` and ``url_for`` work, and the ``websocket`` global finds it), runs
+``before_websocket`` hooks, the handler and ``after_websocket`` hooks in a
+bridge greenlet on the event loop, then tears down. Handlers are
+``async def``, in Quart's shape::
+
+    @app.websocket("/ws")
+    async def echo():
+        while True:
+            await websocket.send(await websocket.receive())
+
+The handshake is accepted by ``await websocket.accept()`` or by the first
+``send``/``receive``. A hook or handler that returns a response, or raises an
+HTTP error, before accepting refuses the handshake with that status (where
+the server supports the ASGI ``websocket.http.response`` extension; otherwise
+the handshake is closed, which clients see as 403). Limits:
+``WEBSOCKET_MAX_MESSAGE_SIZE`` (a larger message closes the connection with
+1009) and ``WEBSOCKET_IDLE_TIMEOUT`` (seconds ``receive()`` waits for a
+message before closing with 1001). Keep-alive pings are the server's job
+(uvicorn's ``--ws-ping-interval``, on by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import typing as t
+
+from . import _bridge
+from .asgi import _bound_class, _header_list
+from .ctx import RequestContext
+from .exceptions import HTTPException
+from .globals import _cv_request
+from .sansio.request import RequestHead
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import Kolba
+    from .asgi import Receive, Scope, Send
+    from .response import Response
+
+__all__ = ["Websocket", "WebsocketDisconnect", "serve_websocket"]
+
+
+class WebsocketDisconnect(Exception):
+    """The connection is closed (by the client, or by a limit); ``code`` says how."""
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"WebSocket closed with code {code}{detail}")
+        self.code = code
+        self.reason = reason
+
+
+class Websocket(RequestHead):
+    """The WebSocket being served, read through the ``websocket`` global.
+
+    The head gives ``path``, ``args``, ``headers``, ``cookies``, ``url`` and
+    the rest as on a request; the methods below talk to the client.
+    """
+
+    _match_method = "WEBSOCKET"
+    _close_on_pop = False
+    shallow = True
+
+    _receive: Receive
+    _send: Send
+    _app: Kolba
+    accepted: bool = False
+    closed: bool = False
+
+    def _bind(self, app: Kolba, receive: Receive, send: Send) -> None:
+        self._app = app
+        self._receive = receive
+        self._send = send
+
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        """The subprotocols the client offered, in its order of preference."""
+        return list(self.__dict__["asgi_scope"].get("subprotocols") or [])
+
+    async def accept(
+        self,
+        headers: t.Mapping[str, str] | t.Iterable[tuple[str, str]] | None = None,
+        subprotocol: str | None = None,
+    ) -> None:
+        """Accept the handshake (optional: the first send or receive does it)."""
+        if self.accepted:
+            return
+        message: dict[str, t.Any] = {"type": "websocket.accept"}
+        if subprotocol is not None:
+            message["subprotocol"] = subprotocol
+        if headers:
+            pairs = headers.items() if isinstance(headers, t.Mapping) else headers
+            message["headers"] = _header_list(list(pairs))
+        self.accepted = True
+        await self._send(message)
+
+    async def receive(self) -> str | bytes:
+        """The next message from the client: ``str`` for text, ``bytes`` for binary.
+
+        :raises WebsocketDisconnect: when the connection is closed.
+        """
+        await self.accept()
+        if self.closed:
+            raise WebsocketDisconnect(1000, "the connection is closed")
+        config = self._app.config
+        timeout = config.get("WEBSOCKET_IDLE_TIMEOUT")
+        try:
+            message = await asyncio.wait_for(self._receive(), timeout or None)
+        except TimeoutError:
+            await self.close(1001, "idle timeout")
+            raise WebsocketDisconnect(1001, "idle timeout") from None
+        if message.get("type") == "websocket.disconnect":
+            self.closed = True
+            raise WebsocketDisconnect(int(message.get("code", 1005)))
+        data: str | bytes | None = message.get("text")
+        if data is None:
+            data = bytes(message.get("bytes") or b"")
+        limit = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
+        if limit is not None and len(data) > limit:
+            await self.close(1009, "message too big")
+            raise WebsocketDisconnect(1009, "message too big")
+        return data
+
+    async def send(self, data: str | bytes) -> None:
+        """Send a text (``str``) or binary (``bytes``) message."""
+        await self.accept()
+        if self.closed:
+            raise WebsocketDisconnect(1000, "the connection is closed")
+        if isinstance(data, str):
+            await self._send({"type": "websocket.send", "text": data})
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            await self._send({"type": "websocket.send", "bytes": bytes(data)})
+        else:
+            raise TypeError(
+                f"websocket.send() takes str or bytes, not {type(data).__name__}; "
+                "use send_json() for other values."
+            )
+
+    async def receive_json(self) -> t.Any:
+        """The next message, parsed as JSON with the app's JSON provider.
+
+        Invalid JSON closes the connection with 1007.
+        """
+        data = await self.receive()
+        try:
+            return self._app.json.loads(data)
+        except ValueError as exc:
+            await self.close(1007, "invalid JSON")
+            raise WebsocketDisconnect(1007, f"invalid JSON: {exc}") from None
+
+    async def send_json(self, data: t.Any) -> None:
+        """Send ``data`` as a JSON text message (the app's JSON provider)."""
+        await self.send(self._app.json.dumps(data))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection (before accepting: refuse the handshake)."""
+        if self.closed:
+            return
+        self.closed = True
+        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+
+def _websocket_class(app: Kolba) -> type[Websocket]:
+    return _bound_class(app.websocket_class)  # type: ignore[arg-type,return-value]
+
+
+async def serve_websocket(
+    app: Kolba, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Serve one ASGI ``websocket`` scope with the app's WebSocket routes."""
+    message = await receive()
+    if message.get("type") != "websocket.connect":  # pragma: no cover - protocol
+        return
+    if not app._serving.started:
+        from .lifespan import ensure_started
+
+        await ensure_started(app)
+    ws = _websocket_class(app)(scope, None)  # type: ignore[call-arg]
+    ws._bind(app, receive, send)
+    ctx = RequestContext(app, None, request=ws)  # type: ignore[arg-type]
+    await _bridge.run_in_greenlet(
+        _run, app, ctx, scope, context=contextvars.copy_context()
+    )
+
+
+def _run(app: Kolba, ctx: RequestContext, scope: Scope) -> None:
+    ws = t.cast(Websocket, ctx.request)
+    error: BaseException | None = None
+    response: Response | None = None
+    try:
+        ctx.push()
+        try:
+            response = _dispatch(app, ws)
+        except WebsocketDisconnect:
+            pass
+        except Exception as exc:
+            response = _refusal_for(app, ws, exc)
+            if response is None:
+                error = exc
+                app.log_exception((type(exc), exc, exc.__traceback__))
+        response = _after(app, ws, response)
+        _finish(ws, scope, response, error)
+    finally:
+        ctx.pop(error)
+
+
+def _dispatch(app: Kolba, ws: Websocket) -> Response | None:
+    if ws.routing_exception is not None:
+        raise ws.routing_exception
+    names = (None, *reversed(ws.blueprints))
+    for name in names:
+        for func in app.url_value_preprocessors.get(name, ()):
+            func(ws.endpoint, ws.view_args)
+    for name in names:
+        for hook in app.before_websocket_funcs.get(name, ()):
+            rv = app.ensure_sync(hook)()
+            if rv is not None:
+                return app.make_response(rv)
+    handler = app.view_functions[ws.url_rule.endpoint]
+    rv = app.ensure_sync(handler)(**(ws.view_args or {}))
+    return app.make_response(rv) if rv is not None else None
+
+
+def _refusal_for(app: Kolba, ws: Websocket, exc: Exception) -> Response | None:
+    if isinstance(exc, HTTPException) and not ws.accepted:
+        try:
+            return app.make_response(app.handle_http_exception(exc))
+        except Exception:  # pragma: no cover - a failing error handler
+            return exc.get_response()
+    return None
+
+
+def _after(app: Kolba, ws: Websocket, response: Response | None) -> Response | None:
+    after = app.after_websocket_funcs
+    if after:
+        for name in (*ws.blueprints, None):
+            for hook in reversed(after.get(name, ())):
+                rv = app.ensure_sync(hook)(response)
+                if rv is not None:
+                    response = rv
+    return response
+
+
+def _finish(
+    ws: Websocket,
+    scope: Scope,
+    response: Response | None,
+    error: BaseException | None,
+) -> None:
+    if ws.closed:
+        return
+    if ws.accepted:
+        _bridge.await_only(ws.close(1011 if error is not None else 1000))
+        return
+    if response is None and error is None:
+        _bridge.await_only(ws.close(1000))
+        return
+    if response is None:
+        from .response import Response as _Response
+
+        response = _Response("Internal Server Error", status=500, mimetype="text/plain")
+    ws.closed = True
+    extensions = scope.get("extensions") or {}
+    if "websocket.http.response" in extensions:
+        status, headers, body = response.finalize("GET")
+        data = b"".join(body) if isinstance(body, list) else response.get_data()
+        start = {
+            "type": "websocket.http.response.start",
+            "status": status,
+            "headers": _header_list(headers),
+        }
+        _bridge.await_only(ws._send(start))
+        _bridge.await_only(
+            ws._send({"type": "websocket.http.response.body", "body": data})
+        )
+    else:
+        # SPEC: ASGI — a close before accept refuses the handshake (HTTP 403).
+        _bridge.await_only(ws._send({"type": "websocket.close", "code": 1008}))
+
+
+def current_websocket() -> Websocket:
+    """The WebSocket being served (what the ``websocket`` global reads)."""
+    ctx = _cv_request.get(None)
+    if ctx is None or not isinstance(ctx.request, Websocket):
+        raise RuntimeError(
+            "Working outside of a WebSocket context: 'websocket' is only "
+            "available inside a handler registered with @app.websocket (served "
+            "over ASGI)."
+        )
+    return ctx.request
