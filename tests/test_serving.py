@@ -275,6 +275,30 @@ def test_unread_body_does_not_break_keep_alive(app_dir: Path) -> None:
         conn.close()
 
 
+def test_client_leaving_inside_an_unread_body_is_no_server_error(
+    app_dir: Path,
+) -> None:
+    # The view answers without reading the body; draining it then finds the
+    # client gone. That closes the connection quietly (it once escaped as an
+    # uncaught BadRequest, logged as "Error on the connection").
+    with serve(app_dir) as server:
+        port = server.port
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"
+            )
+            sock.shutdown(socket.SHUT_WR)
+            reply = b""
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := sock.recv(65536):
+                    reply += chunk
+        assert reply.startswith(b"HTTP/1.1 405 ")
+        assert _eventually(lambda: '"POST / HTTP/1.1" 405' in server.stderr)
+        assert server.get("/") == (200, b"version one")  # still serving
+        assert "Error on the connection" not in server.stderr
+        assert "Traceback" not in server.stderr
+
+
 def test_chunked_request_body_is_decoded(app_dir: Path) -> None:
     with serve(app_dir) as server:
         conn = server.connection()
