@@ -80,6 +80,25 @@ APP_SOURCE = textwrap.dedent(
 )
 
 
+# A shell without job control starts background jobs with SIGINT ignored, and
+# an ignored signal stays ignored across fork and exec: a server started from
+# such a test run would never see the SIGINT the tests send. So the server is
+# started through this tiny launcher, which restores SIGINT's default and
+# unblocks it, then execs the real command in the same process (same pid, same
+# session). A launcher rather than preexec_fn, which is unsafe with threads.
+_DEFAULT_SIGINT = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def _with_default_sigint(command: list[str]) -> list[str]:
+    """``command``, run with SIGINT at its default whatever this process has."""
+    return [sys.executable, "-c", _DEFAULT_SIGINT, *command]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,7 +182,7 @@ def _start(
         stderr_path = app_dir / f"stderr-{port}.txt"
         with open(stderr_path, "wb") as stderr:
             process = subprocess.Popen(
-                command,
+                _with_default_sigint(command),
                 cwd=app_dir,
                 env=_env(**env),
                 stdout=subprocess.DEVNULL,
@@ -601,7 +620,7 @@ def test_app_run_uses_the_same_server_with_debug(app_dir: Path) -> None:
     stderr_path = app_dir / "stderr.txt"
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, str(script)],
+            _with_default_sigint([sys.executable, str(script)]),
             cwd=app_dir,
             env=_env(),
             stdout=subprocess.DEVNULL,
