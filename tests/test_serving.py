@@ -80,6 +80,25 @@ APP_SOURCE = textwrap.dedent(
 )
 
 
+# A shell without job control starts background jobs with SIGINT ignored, and
+# an ignored signal stays ignored across fork and exec: a server started from
+# such a test run would never see the SIGINT the tests send. So the server is
+# started through this tiny launcher, which restores SIGINT's default and
+# unblocks it, then execs the real command in the same process (same pid, same
+# session). A launcher rather than preexec_fn, which is unsafe with threads.
+_DEFAULT_SIGINT = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def _with_default_sigint(command: list[str]) -> list[str]:
+    """``command``, run with SIGINT at its default whatever this process has."""
+    return [sys.executable, "-c", _DEFAULT_SIGINT, *command]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,7 +182,7 @@ def _start(
         stderr_path = app_dir / f"stderr-{port}.txt"
         with open(stderr_path, "wb") as stderr:
             process = subprocess.Popen(
-                command,
+                _with_default_sigint(command),
                 cwd=app_dir,
                 env=_env(**env),
                 stdout=subprocess.DEVNULL,
@@ -273,6 +292,30 @@ def test_unread_body_does_not_break_keep_alive(app_dir: Path) -> None:
         assert conn.getresponse().read() == b"version one"
         assert conn.sock is sock
         conn.close()
+
+
+def test_client_leaving_inside_an_unread_body_is_no_server_error(
+    app_dir: Path,
+) -> None:
+    # The view answers without reading the body; draining it then finds the
+    # client gone. That closes the connection quietly (it once escaped as an
+    # uncaught BadRequest, logged as "Error on the connection").
+    with serve(app_dir) as server:
+        port = server.port
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"
+            )
+            sock.shutdown(socket.SHUT_WR)
+            reply = b""
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := sock.recv(65536):
+                    reply += chunk
+        assert reply.startswith(b"HTTP/1.1 405 ")
+        assert _eventually(lambda: '"POST / HTTP/1.1" 405' in server.stderr)
+        assert server.get("/") == (200, b"version one")  # still serving
+        assert "Error on the connection" not in server.stderr
+        assert "Traceback" not in server.stderr
 
 
 def test_chunked_request_body_is_decoded(app_dir: Path) -> None:
@@ -577,7 +620,7 @@ def test_app_run_uses_the_same_server_with_debug(app_dir: Path) -> None:
     stderr_path = app_dir / "stderr.txt"
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, str(script)],
+            _with_default_sigint([sys.executable, str(script)]),
             cwd=app_dir,
             env=_env(),
             stdout=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ import redis
 
 from kolba import Kolba, session
 from kolba.ext.redis_sessions import RedisSessionInterface, SessionUnavailable
-from kolba.sessions import TimestampSigner
+from kolba.signing import TimestampSigner
 from kolba.testing import KolbaClient
 
 

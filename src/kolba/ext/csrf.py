@@ -17,7 +17,7 @@ How a token is made and checked
 - Each session gets a random secret (``secrets.token_urlsafe(32)``) under
   the session key ``csrf_token`` (``WTF_CSRF_FIELD_NAME``).
 - A token is that secret XOR-masked with a fresh random mask, base64url'd,
-  then signed and timestamped (:class:`kolba.sessions.TimestampSigner`,
+  then signed and timestamped (:class:`kolba.signing.TimestampSigner`,
   HMAC-SHA256, key derived from ``WTF_CSRF_SECRET_KEY`` or ``SECRET_KEY``
   with the salt ``"wtf-csrf-token"``).
 - Checking verifies the signature, the age (``WTF_CSRF_TIME_LIMIT``), then
@@ -59,7 +59,7 @@ from urllib.parse import urlsplit
 
 from ..exceptions import BadRequest
 from ..globals import current_app, g, request, session
-from ..sessions import BadSignature, SignatureExpired, TimestampSigner
+from ..signing import BadSignature, SignatureExpired, TimestampSigner
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..app import Kolba

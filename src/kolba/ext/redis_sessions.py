@@ -50,13 +50,12 @@ import typing as t
 from ..exceptions import ServiceUnavailable
 from ..json.tag import TaggedJSONSerializer
 from ..sessions import (
-    BadSignature,
     NullSession,
     SecureCookieSession,
     SessionInterface,
-    TimestampSigner,
     _vary_on_cookie,
 )
+from ..signing import BadSignature, TimestampSigner
 
 try:
     import redis

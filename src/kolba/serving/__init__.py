@@ -8,7 +8,8 @@ behind a production WSGI server instead, for example::
 Kept out of ``import kolba``: only ``kolba run`` and ``app.run()`` import it.
 
 The package: :mod:`.server` (:func:`run_simple`, :func:`make_server`),
-:mod:`.http11` (connections, request bodies, response framing, limits),
+:mod:`.http11` (connections, request heads, response framing),
+:mod:`.body` (request bodies), :mod:`.limits` (sizes and timeouts),
 :mod:`.reloader` (watch files, serve from a child process) and :mod:`.log`.
 
 Compared with Werkzeug's server (Flask's), this one rejects ambiguous framing
@@ -16,12 +17,12 @@ and oversized heads with a status instead of guessing, bounds how long a
 client may take to send its head, and never offers an interactive debugger.
 """
 
-from .http11 import HEADER_DEADLINE as HEADER_DEADLINE
-from .http11 import MAX_DRAIN as MAX_DRAIN
-from .http11 import MAX_HEADER_BYTES as MAX_HEADER_BYTES
-from .http11 import MAX_HEADERS as MAX_HEADERS
-from .http11 import MAX_REQUEST_LINE as MAX_REQUEST_LINE
-from .http11 import SOCKET_TIMEOUT as SOCKET_TIMEOUT
+from .limits import HEADER_DEADLINE as HEADER_DEADLINE
+from .limits import MAX_DRAIN as MAX_DRAIN
+from .limits import MAX_HEADER_BYTES as MAX_HEADER_BYTES
+from .limits import MAX_HEADERS as MAX_HEADERS
+from .limits import MAX_REQUEST_LINE as MAX_REQUEST_LINE
+from .limits import SOCKET_TIMEOUT as SOCKET_TIMEOUT
 from .reloader import default_reloader as default_reloader
 from .reloader import is_running_from_reloader as is_running_from_reloader
 from .server import make_server as make_server

@@ -1,4 +1,4 @@
-"""HTTP/1.1 for the development server: connections, request bodies, responses.
+"""HTTP/1.1 for the development server: connections, request heads, responses.
 
 - :class:`_Server` accepts connections; each connection gets a daemon thread
   running :class:`_Connection`, which reads requests one after another
@@ -10,14 +10,16 @@
   the whole head (408) and a timeout on every socket read. A malformed head is
   answered 400 and the connection is closed. A stalled client holds only its
   own thread.
-- The body is exposed as ``wsgi.input`` that never reads past the message: a
-  Content-Length body is bounded; a chunked body is decoded and the environ
-  says ``wsgi.input_terminated``. Content-Length together with
+- The body is exposed as ``wsgi.input`` that never reads past the message
+  (:mod:`.body`): a Content-Length body is bounded; a chunked body is decoded
+  and the environ says ``wsgi.input_terminated``. Content-Length together with
   Transfer-Encoding is refused (400), which closes the door on request
   smuggling through a proxy in front.
 - The response is framed by the server: the app's Content-Length is kept (the
   body is cut at it); without one, an HTTP/1.1 response is sent with
   ``Transfer-Encoding: chunked``, an HTTP/1.0 one by closing the connection.
+
+The limits and timeouts are in :mod:`.limits`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ import typing as t
 from email.utils import formatdate
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from .body import _Body, _ChunkedBody, _LengthBody
+from .limits import (
+    HEADER_DEADLINE,
+    MAX_DRAIN,
+    MAX_HEADER_BYTES,
+    MAX_HEADERS,
+    MAX_REQUEST_LINE,
+    SOCKET_TIMEOUT,
+)
 from .log import _log, _printable
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -40,20 +51,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from types import TracebackType
 
     from ..typing import WSGIApplication
-
-#: The longest request line accepted, in bytes; longer ones get a 414.
-MAX_REQUEST_LINE = 8 * 1024
-#: The largest header block accepted, in bytes; larger ones get a 431.
-MAX_HEADER_BYTES = 64 * 1024
-#: The most header fields accepted; more get a 431.
-MAX_HEADERS = 100
-#: Seconds a client may take to send the head once the request line arrived.
-HEADER_DEADLINE = 20.0
-#: Seconds any single socket read or write may block (idle keep-alive too).
-SOCKET_TIMEOUT = 30.0
-#: Unread body bytes the server reads and discards to keep a connection open.
-MAX_DRAIN = 1024 * 1024
-
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REQUEST_LINE = re.compile(rb"([^ ]+) ([^ ]+) HTTP/(\d)\.(\d)")
@@ -73,176 +70,6 @@ class _ProtocolError(Exception):
 
 class _ClientGone(Exception):
     """The connection broke while the server was writing."""
-
-
-# -- request bodies ----------------------------------------------------------
-
-
-class _Body:
-    """``wsgi.input``: the request body, never read past its end."""
-
-    def __init__(self, rfile: t.BinaryIO, on_first_read: t.Callable[[], None] | None):
-        self._rfile = rfile
-        self._on_first_read = on_first_read
-        #: Set when the body's framing broke; the connection must then close.
-        self.broken = False
-
-    def _started(self) -> None:
-        if self._on_first_read is not None:
-            callback, self._on_first_read = self._on_first_read, None
-            callback()
-
-    def _read_some(self, size: int) -> bytes:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    @property
-    def done(self) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Read up to ``size`` bytes (all of the rest when negative)."""
-        self._started()
-        if size is None or size < 0:
-            parts = []
-            while not self.done:
-                parts.append(self._read_some(64 * 1024))
-            return b"".join(parts)
-        parts = []
-        while size > 0 and not self.done:
-            chunk = self._read_some(size)
-            parts.append(chunk)
-            size -= len(chunk)
-        return b"".join(parts)
-
-    def readline(self, size: int | None = -1) -> bytes:
-        """Read one line, at most ``size`` bytes."""
-        self._started()
-        line = bytearray()
-        while not self.done and (size is None or size < 0 or len(line) < size):
-            byte = self._read_some(1)
-            line += byte
-            if byte == b"\n":
-                break
-        return bytes(line)
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        """Read the remaining lines."""
-        lines = []
-        total = 0
-        while line := self.readline():
-            lines.append(line)
-            total += len(line)
-            if 0 < hint <= total:
-                break
-        return lines
-
-    def __iter__(self) -> t.Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-    def drain(self, limit: int) -> bool:
-        """Discard up to ``limit`` unread bytes; whether the body ended."""
-        if self._on_first_read is not None:
-            # The client waits for "100 Continue" before sending the body;
-            # without it nothing comes, so the connection cannot be reused.
-            return False
-        try:
-            while not self.done and limit > 0:
-                limit -= len(self._read_some(min(limit, 64 * 1024)))
-        except (OSError, ValueError, _BadBody):
-            return False
-        return self.done and not self.broken
-
-
-class _BadBody(Exception):
-    pass
-
-
-def _bad_request(message: str) -> Exception:
-    from ..exceptions import BadRequest
-
-    return BadRequest(message)
-
-
-class _LengthBody(_Body):
-    def __init__(
-        self,
-        rfile: t.BinaryIO,
-        length: int,
-        on_first_read: t.Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(rfile, on_first_read)
-        self.remaining = length
-
-    @property
-    def done(self) -> bool:
-        return self.remaining <= 0
-
-    def _read_some(self, size: int) -> bytes:
-        data = self._rfile.read(min(size, self.remaining))
-        if not data:
-            self.broken = True
-            self.remaining = 0
-            raise _bad_request(
-                "The client disconnected before sending the whole request body."
-            )
-        self.remaining -= len(data)
-        return data
-
-
-class _ChunkedBody(_Body):
-    """Decode ``Transfer-Encoding: chunked`` (RFC 9112 §7.1)."""
-
-    def __init__(
-        self, rfile: t.BinaryIO, on_first_read: t.Callable[[], None] | None = None
-    ) -> None:
-        super().__init__(rfile, on_first_read)
-        self._left = 0
-        self._done = False
-
-    @property
-    def done(self) -> bool:
-        return self._done
-
-    def _fail(self, message: str) -> t.NoReturn:
-        self.broken = True
-        self._done = True
-        raise _bad_request(f"Malformed chunked request body: {message}.")
-
-    def _read_some(self, size: int) -> bytes:
-        if self._left == 0:
-            line = self._rfile.readline(1025)
-            if not line.endswith(b"\n"):
-                self._fail("chunk-size line too long or body cut off")
-            size_text = line.split(b";", 1)[0].strip()
-            if (
-                not size_text
-                or len(size_text) > 16
-                or not all(c in b"0123456789abcdefABCDEF" for c in size_text)
-            ):
-                self._fail(f"bad chunk size {size_text[:20]!r}")
-            self._left = int(size_text, 16)
-            if self._left == 0:
-                self._read_trailers()
-                return b""
-        data = self._rfile.read(min(size, self._left))
-        if not data:
-            self._fail("the client disconnected inside a chunk")
-        self._left -= len(data)
-        if self._left == 0 and self._rfile.read(2) not in (b"\r\n",):
-            self._fail("chunk data not followed by CRLF")
-        return data
-
-    def _read_trailers(self) -> None:
-        total = 0
-        while True:
-            line = self._rfile.readline(MAX_HEADER_BYTES + 1)
-            total += len(line)
-            if not line.endswith(b"\n") or total > MAX_HEADER_BYTES:
-                self._fail("trailer section too large or cut off")
-            if line in (b"\r\n", b"\n"):
-                self._done = True
-                return
 
 
 # -- connections -------------------------------------------------------------

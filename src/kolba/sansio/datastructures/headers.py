@@ -189,17 +189,6 @@ class Headers:
         """Return the pairs as a list, as WSGI's ``start_response`` wants."""
         return list(self._list)
 
-    @classmethod
-    def _from_checked(cls, pairs: list[tuple[str, str]]) -> Headers:
-        """Wrap pairs that are already validated, without copying.
-
-        PERF: for the response fast path, whose pairs are built by Kolba from
-        constants; never pass values that came from outside.
-        """
-        headers = cls.__new__(cls)
-        headers._list = pairs
-        return headers
-
     def copy(self) -> Headers:
         """Return a mutable copy."""
         return Headers(self._list)
