@@ -25,11 +25,26 @@ import pytest
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Imports nothing of Kolba at run time (kolba.typing only under
     # TYPE_CHECKING).
-    ("leaf", ("kolba.exceptions", "kolba._compat", "kolba.typing", "kolba._imports")),
+    # kolba._bridge (where sync and async code run) imports only greenlet and
+    # asyncio.
+    (
+        "leaf",
+        (
+            "kolba.exceptions",
+            "kolba._compat",
+            "kolba.typing",
+            "kolba._imports",
+            "kolba._bridge",
+        ),
+    ),
     # Pure HTTP: values in, values out.
     ("sansio", ("kolba.sansio.*",)),
     # Rules, converters, the matcher: may use sansio, uses only the leaf today.
     ("routing", ("kolba.routing.*",)),
+    # The WSGI binding: reads an environ into the request head and writes a
+    # finalized response with start_response; the request and response
+    # classes build on it, so it imports nothing of the pipeline.
+    ("wsgi binding", ("kolba.wsgi",)),
     # What the request and response objects build on; nothing here reaches a
     # request or the app at run time (kolba.globals only holds the context
     # variables; kolba.json reads them lazily).
@@ -46,6 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "kolba.logging",
             "kolba.debug",
             "kolba.middleware.*",
+            "kolba.lifespan",
         ),
     ),
     ("core.wrappers", ("kolba.request", "kolba.response", "kolba.wrappers")),
@@ -53,12 +69,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core.context", ("kolba.ctx", "kolba.sessions", "kolba.files")),
     # Helpers for views: built on the contexts.
     ("core.helpers", ("kolba.helpers", "kolba.templating", "kolba.views")),
+    # The WebSocket object and its pipeline (talks through a channel that a
+    # front end provides).
+    ("core.websocket", ("kolba.websocket",)),
     ("core.scaffold", ("kolba.scaffold", "kolba.blueprints")),
+    # The ASGI front end: receives the app object and runs its pipeline; it
+    # imports no app module, so app.asgi_app can build it.
+    ("asgi front end", ("kolba.asgi",)),
     ("app", ("kolba.app",)),
     # The package itself: the public API re-exported from the layers below.
     ("api", ("kolba",)),
-    # Front ends being added: they call the app's one pipeline.
-    ("front ends", ("kolba.wsgi", "kolba.asgi")),
     # The dev server serves the app; it is imported only by `kolba run` and
     # app.run().
     ("dev server", ("kolba.serving.*",)),

@@ -50,7 +50,7 @@ from .exceptions import (
 from .globals import _cv_app, _cv_request
 from .globals import session as _session_proxy
 from .json.provider import DefaultJSONProvider, JSONProvider
-from .lifespan import ServingMixin
+from .lifespan import ServingMixin, ensure_started_sync
 from .request import Request
 from .response import Response
 from .routing import BuildError, Map, Rule
@@ -500,7 +500,17 @@ class Kolba(ServingMixin, Scaffold):
 
             app.wsgi_app = ProxyFix(app.wsgi_app)
         """
-        return _wsgi.handle(self, environ, start_response)
+        if not self._serving.started:
+            ensure_started_sync(self)
+        ctx = RequestContext(self, environ)
+        try:
+            response = self.handle_request(ctx, pop=False)
+            return _wsgi.respond(response, environ, start_response)
+        finally:
+            if "kolba.debug.preserve_context" in environ:
+                environ["kolba.debug.preserve_context"](_cv_app.get())
+                environ["kolba.debug.preserve_context"](_cv_request.get())
+            ctx.pop(ctx._error)
 
     @cached_property
     def asgi_app(self) -> ASGIApp:

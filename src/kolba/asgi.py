@@ -28,14 +28,16 @@ from ._compat import cached_property
 from .ctx import RequestContext
 from .exceptions import BadRequest
 from .globals import _cv_app, _cv_request
+from .lifespan import ensure_started, shutdown, startup
 from .sansio.datastructures import Headers
+from .websocket import run_websocket
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
     from .request import Request
     from .response import Response
 
-__all__ = ["ASGIApp", "ASGIRequestBinding"]
+__all__ = ["ASGIApp", "ASGIChannel", "ASGIRequestBinding"]
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -263,9 +265,7 @@ class ASGIApp:
         if kind == "http":
             await self.http(scope, receive, send)
         elif kind == "websocket":
-            from .websocket import serve_websocket
-
-            await serve_websocket(self.app, scope, receive, send)
+            await self.websocket(scope, receive, send)
         elif kind == "lifespan":
             await self.lifespan(scope, receive, send)
         else:
@@ -277,8 +277,6 @@ class ASGIApp:
         """Serve one HTTP request."""
         app = self.app
         if not app._serving.started:
-            from .lifespan import ensure_started
-
             await ensure_started(app)
         request = request_from_scope(app.request_class, scope, receive)
         ctx = RequestContext(app, None, request=request)
@@ -312,12 +310,28 @@ class ASGIApp:
         view = app.view_functions.get(rule.endpoint)
         return view is None or _is_async(view)
 
+    # -- websocket ----------------------------------------------------------------
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one WebSocket connection with the app's WebSocket routes."""
+        message = await receive()
+        if message.get("type") != "websocket.connect":  # pragma: no cover - protocol
+            return
+        app = self.app
+        if not app._serving.started:
+            await ensure_started(app)
+        ws = _bound_class(app.websocket_class)(scope, None)  # type: ignore[arg-type,call-arg]
+        ws.__dict__["_subprotocols"] = scope.get("subprotocols") or []
+        ws._bind(app, ASGIChannel(scope, receive, send))
+        ctx = RequestContext(app, None, request=ws)
+        await _bridge.run_in_greenlet(
+            run_websocket, app, ctx, context=contextvars.copy_context()
+        )
+
     # -- lifespan -----------------------------------------------------------------
 
     async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the serving hooks at startup and shutdown (ASGI lifespan)."""
-        from .lifespan import shutdown, startup
-
         message = await receive()
         if message["type"] != "lifespan.startup":  # pragma: no cover - protocol
             return
@@ -338,6 +352,59 @@ class ASGIApp:
             )
             return
         await send({"type": "lifespan.shutdown.complete"})
+
+
+class ASGIChannel:
+    """A WebSocket's channel over ASGI ``websocket.*`` messages."""
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._scope = scope
+        self._receive = receive
+        self._send = send
+
+    async def accept(
+        self, subprotocol: str | None, headers: list[tuple[str, str]]
+    ) -> None:
+        message: Message = {"type": "websocket.accept"}
+        if subprotocol is not None:
+            message["subprotocol"] = subprotocol
+        if headers:
+            message["headers"] = _header_list(headers)
+        await self._send(message)
+
+    async def receive(self) -> str | bytes | int:
+        message = await self._receive()
+        if message.get("type") == "websocket.disconnect":
+            return int(message.get("code", 1005))
+        text = message.get("text")
+        if text is not None:
+            return str(text)
+        return bytes(message.get("bytes") or b"")
+
+    async def send(self, data: str | bytes) -> None:
+        key = "text" if isinstance(data, str) else "bytes"
+        await self._send({"type": "websocket.send", key: data})
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def refuse(
+        self, status: int, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        extensions = self._scope.get("extensions") or {}
+        if "websocket.http.response" in extensions:
+            await self._send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": status,
+                    "headers": _header_list(headers),
+                }
+            )
+            await self._send({"type": "websocket.http.response.body", "body": body})
+        else:
+            # SPEC: ASGI — a close before accept refuses the handshake; the
+            # server answers 403.
+            await self._send({"type": "websocket.close", "code": 1008})
 
 
 def _run_pipeline(app: Kolba, ctx: RequestContext, preserve: t.Any) -> Response:

@@ -185,9 +185,14 @@ def _find_session() -> SessionMixin:
 
 
 def _find_websocket() -> Websocket:
-    from .websocket import current_websocket
-
-    return current_websocket()
+    ctx = _cv_request.get(None)
+    if ctx is None or ctx.request._match_method != "WEBSOCKET":
+        raise RuntimeError(
+            "Working outside of a WebSocket context: 'websocket' is only "
+            "available inside a handler registered with @app.websocket (served "
+            "over ASGI)."
+        )
+    return ctx.request  # type: ignore[return-value]  # a Websocket, by the check
 
 
 # The casts tell type checkers what the proxies stand for; at run time each is

@@ -2,12 +2,15 @@
 
 How this file works: a WebSocket route is a URL rule whose only method is
 ``WEBSOCKET``, so an HTTP route and a WebSocket route may share a path and
-``url_for`` builds both. For an ASGI ``websocket`` scope,
-:func:`serve_websocket` builds a :class:`Websocket` (the sans-IO request head
-plus a message channel), pushes a request context holding it (so ``session``,
-``g`` and ``url_for`` work, and the ``websocket`` global finds it), runs
-``before_websocket`` hooks, the handler and ``after_websocket`` hooks in a
-bridge greenlet on the event loop, then tears down. Handlers are
+``url_for`` builds both. A :class:`Websocket` is the sans-IO request head plus
+a *channel*: an object with ``accept``, ``receive``, ``send``, ``close`` and
+``refuse`` coroutines that a front end provides (:mod:`kolba.asgi` over ASGI
+messages), so nothing here knows a protocol's calling convention.
+:func:`run_websocket` is the WebSocket pipeline: it pushes a request context
+holding the websocket (so ``session``, ``g`` and ``url_for`` work, and the
+``websocket`` global finds it), runs ``before_websocket`` hooks, the handler
+and ``after_websocket`` hooks, closes or refuses the connection, and tears
+down. The ASGI front end runs it in a bridge greenlet on the event loop. Handlers are
 ``async def``, in Quart's shape::
 
     @app.websocket("/ws")
@@ -29,22 +32,41 @@ message before closing with 1001). Keep-alive pings are the server's job
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import typing as t
 
 from . import _bridge
-from .asgi import _bound_class, _header_list
-from .ctx import RequestContext
 from .exceptions import HTTPException
 from .globals import _cv_request
 from .sansio.request import RequestHead
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
-    from .asgi import Receive, Scope, Send
+    from .ctx import RequestContext
     from .response import Response
 
-__all__ = ["Websocket", "WebsocketDisconnect", "serve_websocket"]
+__all__ = ["Channel", "Websocket", "WebsocketDisconnect", "run_websocket"]
+
+
+class Channel(t.Protocol):
+    """What a front end gives a :class:`Websocket` to talk to the client."""
+
+    async def accept(
+        self, subprotocol: str | None, headers: list[tuple[str, str]]
+    ) -> None: ...
+
+    async def receive(self) -> str | bytes | int:
+        """The next message, or the close code (an ``int``) when closed."""
+        ...
+
+    async def send(self, data: str | bytes) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+    async def refuse(
+        self, status: int, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        """Refuse the handshake with an HTTP response (before accepting)."""
+        ...
 
 
 class WebsocketDisconnect(Exception):
@@ -68,21 +90,19 @@ class Websocket(RequestHead):
     _close_on_pop = False
     shallow = True
 
-    _receive: Receive
-    _send: Send
+    _channel: Channel
     _app: Kolba
     accepted: bool = False
     closed: bool = False
 
-    def _bind(self, app: Kolba, receive: Receive, send: Send) -> None:
+    def _bind(self, app: Kolba, channel: Channel) -> None:
         self._app = app
-        self._receive = receive
-        self._send = send
+        self._channel = channel
 
     @property
     def requested_subprotocols(self) -> list[str]:
         """The subprotocols the client offered, in its order of preference."""
-        return list(self.__dict__["asgi_scope"].get("subprotocols") or [])
+        return list(self.__dict__.get("_subprotocols") or [])
 
     async def accept(
         self,
@@ -92,14 +112,12 @@ class Websocket(RequestHead):
         """Accept the handshake (optional: the first send or receive does it)."""
         if self.accepted:
             return
-        message: dict[str, t.Any] = {"type": "websocket.accept"}
-        if subprotocol is not None:
-            message["subprotocol"] = subprotocol
+        pairs: list[tuple[str, str]] = []
         if headers:
-            pairs = headers.items() if isinstance(headers, t.Mapping) else headers
-            message["headers"] = _header_list(list(pairs))
+            items = headers.items() if isinstance(headers, t.Mapping) else headers
+            pairs = [(str(k), str(v)) for k, v in items]
         self.accepted = True
-        await self._send(message)
+        await self._channel.accept(subprotocol, pairs)
 
     async def receive(self) -> str | bytes:
         """The next message from the client: ``str`` for text, ``bytes`` for binary.
@@ -112,16 +130,13 @@ class Websocket(RequestHead):
         config = self._app.config
         timeout = config.get("WEBSOCKET_IDLE_TIMEOUT")
         try:
-            message = await asyncio.wait_for(self._receive(), timeout or None)
+            data = await asyncio.wait_for(self._channel.receive(), timeout or None)
         except TimeoutError:
             await self.close(1001, "idle timeout")
             raise WebsocketDisconnect(1001, "idle timeout") from None
-        if message.get("type") == "websocket.disconnect":
+        if isinstance(data, int):
             self.closed = True
-            raise WebsocketDisconnect(int(message.get("code", 1005)))
-        data: str | bytes | None = message.get("text")
-        if data is None:
-            data = bytes(message.get("bytes") or b"")
+            raise WebsocketDisconnect(data)
         limit = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
         if limit is not None and len(data) > limit:
             await self.close(1009, "message too big")
@@ -134,9 +149,9 @@ class Websocket(RequestHead):
         if self.closed:
             raise WebsocketDisconnect(1000, "the connection is closed")
         if isinstance(data, str):
-            await self._send({"type": "websocket.send", "text": data})
+            await self._channel.send(data)
         elif isinstance(data, (bytes, bytearray, memoryview)):
-            await self._send({"type": "websocket.send", "bytes": bytes(data)})
+            await self._channel.send(bytes(data))
         else:
             raise TypeError(
                 f"websocket.send() takes str or bytes, not {type(data).__name__}; "
@@ -164,33 +179,15 @@ class Websocket(RequestHead):
         if self.closed:
             return
         self.closed = True
-        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        await self._channel.close(code, reason)
 
 
-def _websocket_class(app: Kolba) -> type[Websocket]:
-    return _bound_class(app.websocket_class)  # type: ignore[arg-type,return-value]
+def run_websocket(app: Kolba, ctx: RequestContext) -> None:
+    """The WebSocket pipeline, for a context whose request is a :class:`Websocket`.
 
-
-async def serve_websocket(
-    app: Kolba, scope: Scope, receive: Receive, send: Send
-) -> None:
-    """Serve one ASGI ``websocket`` scope with the app's WebSocket routes."""
-    message = await receive()
-    if message.get("type") != "websocket.connect":  # pragma: no cover - protocol
-        return
-    if not app._serving.started:
-        from .lifespan import ensure_started
-
-        await ensure_started(app)
-    ws = _websocket_class(app)(scope, None)  # type: ignore[call-arg]
-    ws._bind(app, receive, send)
-    ctx = RequestContext(app, None, request=ws)  # type: ignore[arg-type]
-    await _bridge.run_in_greenlet(
-        _run, app, ctx, scope, context=contextvars.copy_context()
-    )
-
-
-def _run(app: Kolba, ctx: RequestContext, scope: Scope) -> None:
+    Synchronous code: a front end runs it where waiting works (the ASGI front
+    end: a bridge greenlet on the event loop).
+    """
     ws = t.cast(Websocket, ctx.request)
     error: BaseException | None = None
     response: Response | None = None
@@ -206,7 +203,7 @@ def _run(app: Kolba, ctx: RequestContext, scope: Scope) -> None:
                 error = exc
                 app.log_exception((type(exc), exc, exc.__traceback__))
         response = _after(app, ws, response)
-        _finish(ws, scope, response, error)
+        _finish(ws, response, error)
     finally:
         ctx.pop(error)
 
@@ -249,10 +246,7 @@ def _after(app: Kolba, ws: Websocket, response: Response | None) -> Response | N
 
 
 def _finish(
-    ws: Websocket,
-    scope: Scope,
-    response: Response | None,
-    error: BaseException | None,
+    ws: Websocket, response: Response | None, error: BaseException | None
 ) -> None:
     if ws.closed:
         return
@@ -267,22 +261,9 @@ def _finish(
 
         response = _Response("Internal Server Error", status=500, mimetype="text/plain")
     ws.closed = True
-    extensions = scope.get("extensions") or {}
-    if "websocket.http.response" in extensions:
-        status, headers, body = response.finalize("GET")
-        data = b"".join(body) if isinstance(body, list) else response.get_data()
-        start = {
-            "type": "websocket.http.response.start",
-            "status": status,
-            "headers": _header_list(headers),
-        }
-        _bridge.await_only(ws._send(start))
-        _bridge.await_only(
-            ws._send({"type": "websocket.http.response.body", "body": data})
-        )
-    else:
-        # SPEC: ASGI — a close before accept refuses the handshake (HTTP 403).
-        _bridge.await_only(ws._send({"type": "websocket.close", "code": 1008}))
+    status, headers, body = response.finalize("GET")
+    data = b"".join(body) if isinstance(body, list) else response.get_data()
+    _bridge.await_only(ws._channel.refuse(status, headers, data))
 
 
 def current_websocket() -> Websocket:

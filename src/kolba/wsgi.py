@@ -1,10 +1,10 @@
 """The WSGI front end (PEP 3333): the only module that knows the environ.
 
-How this file works: a WSGI server calls ``app(environ, start_response)``.
-:func:`handle` builds the request context over the environ, runs the app's
-protocol-neutral pipeline (:meth:`kolba.Kolba.handle_request`) and writes the
-response with :func:`respond`. :class:`EnvironRequest` is the request's WSGI
-binding: it fills in the values the sans-IO head
+How this file works: a WSGI server calls ``app(environ, start_response)``;
+:meth:`kolba.Kolba.wsgi_app` builds the request context over the environ, runs
+the app's protocol-neutral pipeline (:meth:`kolba.Kolba.handle_request`) and
+writes the response with :func:`respond`. :class:`EnvironRequest` is the
+request's WSGI binding: it fills in the values the sans-IO head
 (:class:`kolba.sansio.request.RequestHead`) derives everything from, lazily,
 straight from the environ — so a view that reads only ``request.args`` never
 pays for the rest.
@@ -13,6 +13,9 @@ WSGI is synchronous: an ``async def`` view or hook met under WSGI runs on an
 event loop kept per thread (created once, reused; see :mod:`kolba._bridge`).
 A WebSocket route cannot be served here; a handshake reaching one is answered
 with a clear error naming the fix (serve ``app.asgi_app`` with an ASGI server).
+
+Layering: this module sits just above :mod:`kolba.sansio` — the request and
+response classes build on it — so it imports nothing of the pipeline.
 """
 
 from __future__ import annotations
@@ -25,12 +28,11 @@ from ._compat import cached_property
 from .sansio.datastructures import EnvironHeaders, Headers
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import Kolba
     from .response import Response
     from .sansio.request import RequestHead
     from .typing import StartResponse
 
-__all__ = ["EnvironRequest", "environ_from_head", "handle", "respond"]
+__all__ = ["EnvironRequest", "environ_from_head", "respond"]
 
 _KEYS: dict[str, str] = {
     "Content-Type": "CONTENT_TYPE",
@@ -188,29 +190,6 @@ def environ_from_head(head: RequestHead, body: t.Any = None) -> dict[str, t.Any]
         else:
             environ[key] = value
     return environ
-
-
-def handle(
-    app: Kolba, environ: dict[str, t.Any], start_response: StartResponse
-) -> t.Iterable[bytes]:
-    """Serve one WSGI request with ``app``'s pipeline."""
-    from .ctx import RequestContext
-
-    if not app._serving.started:
-        from .lifespan import ensure_started_sync
-
-        ensure_started_sync(app)
-    ctx = RequestContext(app, environ)
-    try:
-        response = app.handle_request(ctx, pop=False)
-        return response(environ, start_response)
-    finally:
-        if "kolba.debug.preserve_context" in environ:
-            from .globals import _cv_app, _cv_request
-
-            environ["kolba.debug.preserve_context"](_cv_app.get())
-            environ["kolba.debug.preserve_context"](_cv_request.get())
-        ctx.pop(ctx._error)
 
 
 def respond(
