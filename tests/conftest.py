@@ -23,6 +23,62 @@ settings.register_profile("kolba", deadline=None)
 settings.load_profile("kolba")
 
 
+# -- every HTTP behaviour test over both front ends -------------------------------
+#
+# Tests in these places run twice, as test[wsgi] and test[asgi]: the autouse
+# fixture below makes every KolbaClient created during the test send its
+# requests through the WSGI callable or through app.asgi_app. Pure layers
+# (sansio, routing), type checks, the layer map and tests that start real
+# processes run once.
+_ONE_FRONT_END = (
+    "tests/sansio/",
+    "tests/routing/",
+    "tests/type_check/",
+    "tests/servers/",
+    "tests/blog_e2e/",
+    "tests/test_layers.py",
+    "tests/test_serving.py",
+    "tests/test_cli.py",
+    "tests/test_exports.py",
+    "tests/test_signing.py",
+    "tests/test_config.py",
+    "tests/test_utils.py",
+    "tests/test_debug.py",
+    "tests/ext/test_migrate.py",
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "_front_end" not in metafunc.fixturenames:
+        return
+    path = str(metafunc.definition.path).replace(os.sep, "/")
+    if any(f"/{part}" in path or path.endswith(part) for part in _ONE_FRONT_END):
+        return
+    metafunc.parametrize("_front_end", ["wsgi", "asgi"], indirect=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wsgi_only(reason): the behaviour exists only on the WSGI front end "
+        "(say why); the [asgi] run is skipped",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _front_end(request: pytest.FixtureRequest) -> t.Iterator[str]:
+    mode = getattr(request, "param", "wsgi")
+    if mode == "asgi":
+        marker = request.node.get_closest_marker("wsgi_only")
+        if marker is not None:
+            pytest.skip(f"WSGI only: {marker.args[0] if marker.args else ''}")
+    KolbaClient.default_asgi = mode == "asgi"
+    try:
+        yield mode
+    finally:
+        KolbaClient.default_asgi = False
+
+
 @pytest.fixture
 def app() -> Kolba:
     app = Kolba("kolba_test_app", root_path="/nonexistent-kolba-test-root")

@@ -87,7 +87,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Above the CLI, not beside the front ends: KolbaCliRunner drives the CLI
     # (it imports kolba.cli.ScriptInfo), and nothing but lazy imports in
     # app.py and request.py (see below) reaches down to it.
-    ("testing", ("kolba.testing",)),
+    ("testing", ("kolba.testing", "kolba.testing.*")),
     # Batteries: use the core as a third-party extension would; the core never
     # imports them.
     ("ext", ("kolba.ext.*",)),

@@ -55,6 +55,8 @@ class _Local(threading.local):
     #: This thread's own loop, for async code met under WSGI.
     own_loop: asyncio.AbstractEventLoop | None = None
     holder: t.Any = None
+    #: Idle bridge greenlets of this thread.
+    idle: list[t.Any] | None = None
 
 
 _local = _Local()
@@ -105,7 +107,6 @@ def _bridge_main(func: t.Callable[..., t.Any], args: tuple[t.Any, ...]) -> t.Any
         func, args = getcurrent().parent.switch(done)
 
 
-_idle: list[_Bridge] = []
 _MAX_IDLE = 256
 
 
@@ -119,7 +120,11 @@ async def run_in_greenlet(
     ``func`` runs in ``context`` (default: a copy of the caller's, so ASGI
     middleware's context variables are visible); what it sets stays there.
     """
-    worker = _idle.pop() if _idle else _Bridge(_bridge_main)
+    # Greenlets belong to a thread: each loop thread keeps its own idle pool.
+    idle = _local.idle
+    if idle is None:
+        idle = _local.idle = []
+    worker = idle.pop() if idle else _Bridge(_bridge_main)
     worker.parent = getcurrent()
     worker.gr_context = context if context is not None else contextvars.copy_context()
     value = worker.switch(func, args)
@@ -131,8 +136,8 @@ async def run_in_greenlet(
         else:
             value = worker.switch(result)
     worker.gr_context = None
-    if len(_idle) < _MAX_IDLE:
-        _idle.append(worker)
+    if len(idle) < _MAX_IDLE:
+        idle.append(worker)
     if value.ok:
         return t.cast(_T, value.value)
     raise value.value
@@ -301,9 +306,13 @@ async def run_in_thread(
 def call_blocking(func: t.Callable[..., _T], *args: t.Any, **kwargs: t.Any) -> _T:
     """Call sync user code: in the pool when on the loop's greenlet, else here."""
     if _in_bridge():
+        # The greenlet's context (the request's), not the awaiting task's.
+        context = contextvars.copy_context()
         if kwargs:
-            return await_only(run_in_thread(lambda: func(*args, **kwargs)))
-        return await_only(run_in_thread(func, *args))
+            return await_only(
+                run_in_thread(lambda: func(*args, **kwargs), context=context)
+            )
+        return await_only(run_in_thread(func, *args, context=context))
     return func(*args, **kwargs)
 
 

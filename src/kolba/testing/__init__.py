@@ -1,8 +1,11 @@
 """Testing tools: the test client, the environ builder and the CLI runner.
 
-The client calls the application's WSGI callable directly — no socket, no
-server — with an environ built exactly as a server would build it, and keeps
-cookies between requests like a browser.
+The client calls the application directly — no socket, no server — with an
+environ built exactly as a server would build it, and keeps cookies between
+requests like a browser. By default it calls the WSGI callable; with
+``asgi=True`` (or :attr:`KolbaClient.default_asgi`) the same request goes
+through ``app.asgi_app`` (see :mod:`kolba.testing.asgi`), and
+:meth:`KolbaClient.websocket` opens WebSockets.
 """
 
 from __future__ import annotations
@@ -18,14 +21,15 @@ from urllib.parse import unquote_to_bytes, urlencode, urljoin, urlsplit
 
 from click.testing import CliRunner, Result
 
-from .response import Response
-from .sansio.cookies import _quote_value, _unslash
-from .sansio.datastructures import FileStorage, Headers, MultiDict
-from .sansio.http import parse_date
-from .sansio.multipart import encode_multipart
+from ..response import Response
+from ..sansio.cookies import _quote_value, _unslash
+from ..sansio.datastructures import FileStorage, Headers, MultiDict
+from ..sansio.http import parse_date
+from ..sansio.multipart import encode_multipart
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import Kolba
+    from ..app import Kolba
+    from .asgi import WebsocketSession
 
 __all__ = [
     "ClientRedirectError",
@@ -248,7 +252,7 @@ class EnvironBuilder:
     def get_request(self, cls: type[t.Any] | None = None) -> t.Any:
         """A request object for this environ."""
         if cls is None:
-            from .request import Request
+            from ..request import Request
 
             cls = Request
         return cls(self.get_environ())
@@ -441,6 +445,11 @@ class KolbaClient:
 
     __test__ = False  # not a pytest test class
 
+    #: The front end new clients use: ``True`` sends every request through
+    #: ``app.asgi_app`` (the ASGI front end), ``False`` through the WSGI
+    #: callable. A test suite can flip it to run the same tests over both.
+    default_asgi: t.ClassVar[bool] = False
+
     def __init__(
         self,
         application: Kolba,
@@ -472,6 +481,9 @@ class KolbaClient:
         self.preserve_context = False
         self._new_contexts: list[t.Any] = []
         self._context_stack = ExitStack()
+        asgi = kwargs.pop("asgi", None)
+        #: Send requests through ``app.asgi_app`` instead of the WSGI callable.
+        self.asgi: bool = type(self).default_asgi if asgi is None else bool(asgi)
 
     # -- cookies ---------------------------------------------------------------------
 
@@ -675,6 +687,8 @@ class KolbaClient:
     def _run(self, environ: dict[str, t.Any], buffered: bool) -> TestResponse:
         self._add_cookies_to_environ(environ)
         self._new_contexts = []
+        if self.asgi:
+            return self._run_asgi(environ)
         if self.preserve_context:
             environ["kolba.debug.preserve_context"] = self._new_contexts.append
         captured: list[t.Any] = []
@@ -706,6 +720,46 @@ class KolbaClient:
             response.make_sequence()
         self._update_cookies(environ, response.headers)
         return response
+
+    def _run_asgi(self, environ: dict[str, t.Any]) -> TestResponse:
+        from .asgi import run_http
+
+        preserve = self._new_contexts.append if self.preserve_context else None
+        status, headers, chunks = run_http(self.application, environ, preserve)
+        for ctx in self._new_contexts:
+            self._context_stack.enter_context(ctx)
+        response = self.response_wrapper(
+            chunks, status, Headers(headers), request=_RequestStub(environ)
+        )
+        self._update_cookies(environ, response.headers)
+        return response
+
+    def websocket(
+        self,
+        *args: t.Any,
+        subprotocols: t.Sequence[str] = (),
+        timeout: float = 30.0,
+        **kwargs: t.Any,
+    ) -> WebsocketSession:
+        """Open a WebSocket to the app (over its ASGI front end)::
+
+            with client.websocket("/ws") as ws:
+                ws.send("hi")
+                assert ws.receive() == "hi"
+
+        Takes the :class:`EnvironBuilder` arguments (path, ``query_string``,
+        ``headers`` …); the client's cookies are sent. A refused handshake
+        raises :class:`~kolba.testing.asgi.WebsocketRejected` on entering.
+        """
+        from .asgi import WebsocketSession, scope_from_environ
+
+        kwargs.setdefault("method", "GET")
+        environ = self._request_from_builder_args(args, kwargs).get_environ()
+        self._add_cookies_to_environ(environ)
+        scope = scope_from_environ(environ, kind="websocket")
+        scope["subprotocols"] = list(subprotocols)
+        scope["extensions"]["websocket.http.response"] = {}
+        return WebsocketSession(self.application, scope, timeout=timeout)
 
     def get(self, *args: t.Any, **kw: t.Any) -> TestResponse:
         """``open(..., method="GET")``."""
@@ -791,7 +845,7 @@ class KolbaCliRunner(CliRunner):
         if cli is None:
             cli = self.app.cli
         if "obj" not in kwargs:
-            from .cli import ScriptInfo
+            from ..cli import ScriptInfo
 
             kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
         return super().invoke(cli, args, **kwargs)
