@@ -120,7 +120,7 @@ MultipartPart = PartStart
 
 
 class PartData:
-    """Event: a piece of the current part's content (any size, maybe empty-free).
+    """Event: a piece of the current part's content (any size, never empty).
 
     The pieces of one part, joined, are its exact content.
     """
