@@ -6,11 +6,16 @@ import pytest
 
 from kolba.exceptions import BadRequest, RequestEntityTooLarge
 from kolba.sansio.streams import (
+    BodyCollector,
+    BodyLimiter,
     ClientDisconnected,
     LimitedStream,
     MaxSizeStream,
+    check_content_length,
     limit_body_stream,
 )
+
+OVER_10 = "The request body is larger than the limit of 10 bytes (MAX_CONTENT_LENGTH)."
 
 
 class Trickle(io.RawIOBase):
@@ -104,3 +109,77 @@ def test_limit_body_stream() -> None:
     chunked = limit_body_stream(io.BytesIO(b"abc"), None, input_terminated=True)
     assert chunked.read() == b"abc"
     assert limit_body_stream(io.BytesIO(b"never read"), None).read() == b""
+
+
+def test_body_limiter_counts_to_the_exact_limit() -> None:
+    limiter = BodyLimiter(10)
+    limiter.count(4)
+    limiter.count(6)
+    assert limiter.received == 10
+    with pytest.raises(RequestEntityTooLarge) as info:
+        limiter.count(1)
+    assert info.value.description == OVER_10
+    unlimited = BodyLimiter(None)
+    unlimited.count(10**12)
+    assert unlimited.received == 10**12
+
+
+def test_declared_length_check() -> None:
+    BodyLimiter(10).check_declared(10)
+    BodyLimiter(10).check_declared(None)
+    BodyLimiter(None).check_declared(10**12)
+    with pytest.raises(RequestEntityTooLarge) as info:
+        BodyLimiter(10).check_declared(11)
+    assert info.value.description == (
+        "The request body is 11 bytes, more than the limit of 10 bytes"
+        " (MAX_CONTENT_LENGTH)."
+    )
+    with pytest.raises(RequestEntityTooLarge, match="11 bytes"):
+        check_content_length(11, 10)
+
+
+def test_body_collector() -> None:
+    collector = BodyCollector(10)
+    for piece in (b"abc", b"", b"defg", b"hij"):
+        collector.feed(piece)
+    assert collector.close() == b"abcdefghij"
+    assert collector.close() == b""
+    with pytest.raises(RequestEntityTooLarge) as info:
+        collector.feed(b"x" * 11)
+    assert info.value.description == OVER_10
+    with pytest.raises(RequestEntityTooLarge, match="11 bytes, more than"):
+        BodyCollector(10, content_length=11)
+    single = BodyCollector(None)
+    single.feed(b"whole")
+    assert single.close() == b"whole"
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: s.read(),
+        lambda s: [s.read(3) for _ in range(5)],
+        lambda s: [s.readinto(bytearray(4)) for _ in range(4)],
+        lambda s: s.readline(),
+        lambda s: list(s),
+        lambda s: io.BufferedReader(s).read(),
+    ],
+)
+def test_max_size_stream_refuses_past_the_cap_every_way(read) -> None:  # type: ignore[no-untyped-def]
+    # The stream request.py uses for chunked bodies (wsgi.input_terminated).
+    with pytest.raises(RequestEntityTooLarge) as info:
+        read(MaxSizeStream(io.BytesIO(b"x" * 11), 10))
+    assert info.value.description == OVER_10
+
+
+def test_max_size_stream_at_the_cap_reads_everything() -> None:
+    stream = MaxSizeStream(Trickle(b"0123456789"), 10)
+    buffer = bytearray(4)
+    assert stream.readinto(buffer) == 1 and buffer[:1] == b"0"
+    assert stream.read(3) == b"1"
+    assert stream.read() == b"23456789"
+    assert stream.tell() == 10 and stream.max_size == 10
+    assert stream.read() == b"" and stream.read(5) == b""
+    assert io.BufferedReader(MaxSizeStream(io.BytesIO(b"ab\ncd"), 5)).read() == (
+        b"ab\ncd"
+    )

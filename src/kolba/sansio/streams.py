@@ -1,10 +1,17 @@
-"""Bounded views over a request body stream.
+"""Body size limits, and bounded views over a request body stream.
+
+:class:`BodyLimiter` is the one place that enforces ``MAX_CONTENT_LENGTH``:
+it checks a declared ``Content-Length`` and counts the bytes that actually
+arrive, whether they come from a WSGI stream or from ASGI ``receive()``
+messages. :class:`BodyCollector` gathers a whole body (for JSON or
+``get_data()``) under that limit.
 
 A WSGI server hands over ``wsgi.input`` without promising where the body ends:
 reading past ``Content-Length`` may block forever. :class:`LimitedStream` stops
 at the declared length and turns an early end into ``ClientDisconnected`` (a
 400). For chunked bodies without a length (``wsgi.input_terminated``),
-:class:`MaxSizeStream` reads to the end but refuses to go past a size cap.
+:class:`MaxSizeStream` reads to the end but counts every byte with a
+:class:`BodyLimiter`, so it refuses to go past the cap.
 """
 
 from __future__ import annotations
@@ -14,9 +21,103 @@ import typing as t
 
 from ..exceptions import BadRequest, RequestEntityTooLarge
 
-__all__ = ["ClientDisconnected", "LimitedStream", "MaxSizeStream", "limit_body_stream"]
+__all__ = [
+    "BodyCollector",
+    "BodyLimiter",
+    "ClientDisconnected",
+    "LimitedStream",
+    "check_content_length",
+    "MaxSizeStream",
+    "limit_body_stream",
+]
 
 _CHUNK = 64 * 1024
+
+
+class BodyLimiter:
+    """Count body bytes against ``MAX_CONTENT_LENGTH``.
+
+    Push-style: the caller reports each chunk with :meth:`count`, so the same
+    counter serves a blocking WSGI stream and ASGI ``receive()`` messages.
+
+    :param limit: the most bytes the body may have; ``None`` for no limit.
+    """
+
+    __slots__ = ("limit", "received")
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        #: Bytes counted so far.
+        self.received = 0
+
+    def check_declared(self, content_length: int | None) -> None:
+        """Refuse a declared ``Content-Length`` over the limit, before reading.
+
+        :raises RequestEntityTooLarge: if ``content_length`` is over the limit.
+        """
+        check_content_length(content_length, self.limit)
+
+    def count(self, size: int) -> None:
+        """Add ``size`` received bytes.
+
+        :raises RequestEntityTooLarge: once more than ``limit`` bytes arrived.
+        """
+        self.received += size
+        if self.limit is not None and self.received > self.limit:
+            raise RequestEntityTooLarge(
+                f"The request body is larger than the limit of {self.limit}"
+                " bytes (MAX_CONTENT_LENGTH)."
+            )
+
+
+def check_content_length(content_length: int | None, limit: int | None) -> None:
+    """Refuse a declared ``Content-Length`` over ``MAX_CONTENT_LENGTH``.
+
+    The same check as :meth:`BodyLimiter.check_declared`, without making a
+    counter (for callers that only need the check).
+
+    :raises RequestEntityTooLarge: if ``content_length`` is over ``limit``.
+    """
+    if limit is not None and content_length is not None and content_length > limit:
+        raise RequestEntityTooLarge(
+            f"The request body is {content_length} bytes, more than the limit of"
+            f" {limit} bytes (MAX_CONTENT_LENGTH)."
+        )
+
+
+class BodyCollector:
+    """Gather a whole body in memory, bounded by ``MAX_CONTENT_LENGTH``.
+
+    For bodies that are used whole (JSON, ``get_data()``); decoding them is the
+    caller's job. Feed chunks as they arrive, then :meth:`close` for the bytes.
+
+    :param max_content_length: the most bytes the body may have.
+    :param content_length: the declared length, if any; checked at once.
+    :raises RequestEntityTooLarge: when the body is, or grows, over the limit.
+    """
+
+    __slots__ = ("_chunks", "limiter")
+
+    def __init__(
+        self, max_content_length: int | None, content_length: int | None = None
+    ) -> None:
+        self.limiter = BodyLimiter(max_content_length)
+        self.limiter.check_declared(content_length)
+        self._chunks: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        """Add a chunk of the body."""
+        if data:
+            self.limiter.count(len(data))
+            self._chunks.append(data)
+
+    def close(self) -> bytes:
+        """Return the body gathered so far and reset."""
+        chunks = self._chunks
+        self._chunks = []
+        if len(chunks) == 1:
+            return chunks[0]
+        return b"".join(chunks)
 
 
 class ClientDisconnected(BadRequest):
@@ -144,22 +245,21 @@ class MaxSizeStream(io.RawIOBase):
     ) -> None:
         super().__init__()
         self._stream = stream
-        self.max_size = max_size
-        self._pos = 0
+        self._limiter = BodyLimiter(max_size)
+
+    @property
+    def max_size(self) -> int | None:
+        """The cap given at creation."""
+        return self._limiter.limit
 
     def readable(self) -> bool:
         return True
 
     def tell(self) -> int:
-        return self._pos
+        return self._limiter.received
 
     def _count(self, data: bytes) -> bytes:
-        self._pos += len(data)
-        if self.max_size is not None and self._pos > self.max_size:
-            raise RequestEntityTooLarge(
-                f"The request body is larger than the limit of {self.max_size}"
-                " bytes (MAX_CONTENT_LENGTH)."
-            )
+        self._limiter.count(len(data))
         return data
 
     def read(self, size: int | None = -1) -> bytes:
@@ -188,7 +288,8 @@ class MaxSizeStream(io.RawIOBase):
             return self._count(self._stream.readline(size))
         if self.max_size is not None:
             # Bound the line too, so a body without newlines cannot pile up.
-            return self._count(self._stream.readline(self.max_size - self._pos + 1))
+            remaining = self.max_size - self._limiter.received
+            return self._count(self._stream.readline(remaining + 1))
         return self._count(self._stream.readline())
 
     def __iter__(self) -> t.Iterator[bytes]:
@@ -219,11 +320,7 @@ def limit_body_stream(
     :raises RequestEntityTooLarge: if ``content_length`` is over the cap.
     """
     if content_length is not None:
-        if max_content_length is not None and content_length > max_content_length:
-            raise RequestEntityTooLarge(
-                f"The request body is {content_length} bytes, more than the limit of"
-                f" {max_content_length} bytes (MAX_CONTENT_LENGTH)."
-            )
+        check_content_length(content_length, max_content_length)
         return LimitedStream(stream, content_length)
     if input_terminated:
         return MaxSizeStream(stream, max_content_length)
