@@ -703,6 +703,7 @@ class _Wrapped:
         self.filelike.close()
 
 
+@pytest.mark.wsgi_only("wsgi.file_wrapper is a WSGI server feature")
 def test_server_file_wrapper_is_used(
     app: Kolba, client: KolbaClient, data_file: Path
 ) -> None:

@@ -393,6 +393,7 @@ def test_cli_runner_reports_errors(app: Kolba, runner: KolbaCliRunner) -> None:
     assert "nope" in result.output
 
 
+@pytest.mark.wsgi_only("replaces the WSGI callable with a bare WSGI app")
 def test_response_shows_only_headers_sent(app: Kolba, client: KolbaClient) -> None:
     def bare(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
         start_response("200 OK", [("X-Only", "1")])

@@ -148,6 +148,7 @@ def test_wsgi_validator_teardown_after_close(wsgi_app: Kolba) -> None:
     assert torn_down == [None]
 
 
+@pytest.mark.wsgi_only("wraps the WSGI callable; the ASGI twin is below")
 def test_wsgi_app_is_replaceable_by_middleware(app: Kolba, client: KolbaClient) -> None:
     inner = app.wsgi_app
 
@@ -160,8 +161,30 @@ def test_wsgi_app_is_replaceable_by_middleware(app: Kolba, client: KolbaClient) 
     assert client.get("/").text == "seen"
 
 
+def test_asgi_app_is_replaceable_by_middleware(app: Kolba) -> None:
+    inner = app.asgi_app
+
+    async def middleware(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        scope = {**scope, "headers": [*scope["headers"], (b"x-middleware", b"seen")]}
+        await inner(scope, receive, send)
+
+    app.asgi_app = middleware  # type: ignore[assignment]
+    app.add_url_rule("/", "index", lambda: request.headers["X-Middleware"])
+    assert app.test_client(asgi=True).get("/").text == "seen"
+    # The WSGI path does not see the ASGI middleware.
+    assert app.test_client(asgi=False).get("/").status_code == 400
+
+
+def test_proxy_fix_wraps_either_front_end(app: Kolba) -> None:
+    from kolba.middleware import ASGIProxyFix
+
+    assert type(ProxyFix(app.wsgi_app)) is ProxyFix
+    assert type(ProxyFix(app.asgi_app)) is ASGIProxyFix
+
+
 def test_proxy_fix_forwarded_values(app: Kolba, client: KolbaClient) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.asgi_app = ProxyFix(app.asgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[assignment]
 
     @app.route("/")
     def index() -> dict[str, str | None]:
@@ -190,6 +213,7 @@ def test_proxy_fix_defaults_trust_for_and_proto_only(
     app: Kolba, client: KolbaClient
 ) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+    app.asgi_app = ProxyFix(app.asgi_app)  # type: ignore[assignment]
 
     @app.route("/")
     def index() -> str:
@@ -208,6 +232,7 @@ def test_proxy_fix_defaults_trust_for_and_proto_only(
 
 def test_proxy_fix_uses_rightmost_trusted_hop(app: Kolba, client: KolbaClient) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+    app.asgi_app = ProxyFix(app.asgi_app, x_for=1)  # type: ignore[assignment]
     app.add_url_rule("/", "index", lambda: request.remote_addr)
     rv = client.get("/", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.9"})
     assert rv.text == "203.0.113.9"

@@ -97,6 +97,10 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
+        # The same rules for the ASGI front end (uvicorn module:app.asgi_app).
+        app.asgi_app = ProxyFix(  # type: ignore[assignment]
+            app.asgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     if os.path.exists(os.path.join(MIGRATIONS, "env.py")):
         with app.app_context():

@@ -47,6 +47,7 @@ from .exceptions import (
     RequestRedirect,
     UpgradeRequired,
 )
+from .exceptions import NotImplemented as NotImplementedHTTP
 from .globals import _cv_app, _cv_request
 from .globals import session as _session_proxy
 from .json.provider import DefaultJSONProvider, JSONProvider
@@ -1311,7 +1312,7 @@ def _websocket_route_error(request: Request, methods: list[str]) -> t.NoReturn:
     upgrade = (request._header("Upgrade") or "").lower() == "websocket"
     if upgrade:
         # Only a WSGI server passes a handshake on as an HTTP request.
-        raise NotImplementedError(
+        raise NotImplementedHTTP(
             "This URL is a WebSocket route, and WebSockets need an ASGI server. "
             "Serve the app with one, for example 'uvicorn module:app.asgi_app' "
             "(or 'kolba run', which does so when the app has WebSocket routes)."

@@ -40,7 +40,7 @@ from .sansio.datastructures import (
 )
 from .sansio.forms import parse_form_data
 from .sansio.request import RequestHead
-from .sansio.streams import LimitedStream
+from .sansio.streams import LimitedStream, MaxSizeStream
 from .sansio.urls import parse_qsl
 from .wsgi import EnvironRequest
 
@@ -187,7 +187,7 @@ class Request(EnvironRequest, RequestHead):
             # A chunked body: the server marks the stream's end for us.
             if limit is not None:
                 # A RawIOBase, used as IO[bytes] like LimitedStream above.
-                return t.cast("t.IO[bytes]", _CappedStream(raw, limit))
+                return t.cast("t.IO[bytes]", MaxSizeStream(raw, limit))
             # wsgi.input is untyped (PEP 3333); servers give a binary stream.
             return t.cast("t.IO[bytes]", raw)
         # SPEC: PEP 3333 — without Content-Length a WSGI app must not read input.
@@ -408,44 +408,3 @@ class Request(EnvironRequest, RequestHead):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _CappedStream(io.RawIOBase):
-    """A terminated (chunked) input that raises 413 past ``limit`` bytes."""
-
-    def __init__(self, stream: t.Any, limit: int) -> None:
-        self._stream = stream
-        self._limit = limit
-        self._read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: t.Any) -> int:
-        view = memoryview(buffer)
-        chunk = self._stream.read(len(view))
-        self._account(len(chunk))
-        view[: len(chunk)] = chunk
-        return len(chunk)
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            chunks = []
-            while True:
-                chunk = self._stream.read(65536)
-                if not chunk:
-                    break
-                self._account(len(chunk))
-                chunks.append(chunk)
-            return b"".join(chunks)
-        chunk = self._stream.read(size)
-        self._account(len(chunk))
-        return t.cast(bytes, chunk)  # wsgi.input is a binary stream (PEP 3333)
-
-    def _account(self, count: int) -> None:
-        self._read += count
-        if self._read > self._limit:
-            raise RequestEntityTooLarge(
-                f"The request body is larger than {self._limit} bytes "
-                "(MAX_CONTENT_LENGTH)."
-            )

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["ProxyFix"]
+__all__ = ["ASGIProxyFix", "ProxyFix"]
 
 # The WSGI spec leaves environ and start_response untyped (PEP 3333).
 WSGIEnviron = dict[str, Any]
@@ -143,10 +143,21 @@ class ProxyFix:
         self.x_port = x_port
         self.x_prefix = x_prefix
 
+    def __new__(cls, app: Any, *args: Any, **kwargs: Any) -> ProxyFix:
+        # Wrapping an ASGI application (app.asgi_app) gives the ASGI variant,
+        # whose __call__ is async so servers detect ASGI 3.
+        if cls is ProxyFix and _is_asgi(app):
+            return super().__new__(ASGIProxyFix)
+        return super().__new__(cls)
+
     def __call__(
         self, environ: WSGIEnviron, start_response: StartResponse
     ) -> Iterable[bytes]:
         """Rewrite ``environ`` from the trusted headers, then call the app."""
+        self._rewrite(environ)
+        return self.app(environ, start_response)
+
+    def _rewrite(self, environ: WSGIEnviron) -> None:
         get = environ.get
         orig = {
             "REMOTE_ADDR": get("REMOTE_ADDR"),
@@ -188,7 +199,81 @@ class ProxyFix:
             # double the slash in every URL the application builds.
             environ["SCRIPT_NAME"] = prefix.rstrip("/")
 
-        return self.app(environ, start_response)
+
+class ASGIProxyFix(ProxyFix):
+    """:class:`ProxyFix` for an ASGI application (``ProxyFix(app.asgi_app)``).
+
+    The same rules rewrite the scope of ``http`` and ``websocket``
+    connections: ``client``, ``scheme``, ``server``, the ``host`` header and
+    ``root_path``. The original values are kept in
+    ``scope["extensions"]["kolba.proxy_fix.orig"]``.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # type: ignore[override]
+        if scope.get("type") in ("http", "websocket"):
+            scope = self._rewrite_scope(scope)
+        await self.app(scope, receive, send)
+
+    def _rewrite_scope(self, scope: Any) -> Any:
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
+        environ: WSGIEnviron = {}
+        for raw_name, raw_value in headers:
+            key = "HTTP_" + raw_name.decode("latin-1").upper().replace("-", "_")
+            value = raw_value.decode("latin-1")
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        client = scope.get("client")
+        server = scope.get("server")
+        scheme = str(scope.get("scheme", "http"))
+        environ["REMOTE_ADDR"] = client[0] if client else None
+        environ["wsgi.url_scheme"] = scheme
+        environ["SERVER_NAME"] = server[0] if server else None
+        environ["SERVER_PORT"] = str(server[1]) if server and server[1] else None
+        environ["SCRIPT_NAME"] = str(scope.get("root_path", ""))
+        before = dict(environ)
+        self._rewrite(environ)
+        new = dict(scope)
+        new["extensions"] = {**(scope.get("extensions") or {})}
+        new["extensions"][ORIG_KEY] = environ[ORIG_KEY]
+        if environ["REMOTE_ADDR"] != before["REMOTE_ADDR"]:
+            new["client"] = (environ["REMOTE_ADDR"], client[1] if client else 0)
+        if environ["wsgi.url_scheme"] != scheme:
+            new_scheme = environ["wsgi.url_scheme"]
+            if scope.get("type") == "websocket":
+                new_scheme = {"http": "ws", "https": "wss"}.get(new_scheme, new_scheme)
+            new["scheme"] = new_scheme
+        if (
+            environ["SERVER_NAME"] != before["SERVER_NAME"]
+            or environ["SERVER_PORT"] != before["SERVER_PORT"]
+        ):
+            port = environ["SERVER_PORT"]
+            new["server"] = (environ["SERVER_NAME"], int(port) if port else None)
+        if environ.get("HTTP_HOST") != before.get("HTTP_HOST"):
+            host = str(environ["HTTP_HOST"]).encode("latin-1")
+            new["headers"] = [(k, v) for k, v in headers if k.lower() != b"host"]
+            new["headers"].append((b"host", host))
+        if environ["SCRIPT_NAME"] != before["SCRIPT_NAME"]:
+            prefix = environ["SCRIPT_NAME"]
+            path = str(scope.get("path", "/"))
+            old_root = str(scope.get("root_path", ""))
+            if old_root and path.startswith(old_root):
+                path = path[len(old_root) :]
+            new["root_path"] = prefix
+            new["path"] = prefix + path
+            raw_path = scope.get("raw_path")
+            if raw_path is not None:
+                encoded_root = old_root.encode("utf-8")
+                if encoded_root and raw_path.startswith(encoded_root):
+                    raw_path = raw_path[len(encoded_root) :]
+                new["raw_path"] = prefix.encode("utf-8") + raw_path
+        return new
+
+
+def _is_asgi(app: Any) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        getattr(app, "__call__", None)  # noqa: B004 - an instance's async __call__
+    )
 
 
 def _trusted(count: int, header: str | None) -> str | None:

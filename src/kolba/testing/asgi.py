@@ -73,7 +73,12 @@ def scope_from_environ(environ: dict[str, t.Any], kind: str = "http") -> Message
             name = key.replace("_", "-").lower()
         else:
             continue
-        headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
+        text = str(value)
+        try:
+            raw = text.encode("latin-1")
+        except UnicodeEncodeError:  # what a client sending UTF-8 would put on the wire
+            raw = text.encode("utf-8")
+        headers.append((name.encode("latin-1"), raw))
     scheme = str(environ.get("wsgi.url_scheme", "http"))
     port = environ.get("SERVER_PORT")
     scope: Message = {
