@@ -206,8 +206,14 @@ class ServerProc:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def wait_ready(self, deadline: float = START_DEADLINE) -> None:
-        """Poll until ``GET /hello/0`` answers 200, or fail with the output."""
+    def wait_ready(
+        self, deadline: float = START_DEADLINE, path: str = "/hello/0"
+    ) -> bytes:
+        """Poll until ``GET path`` answers 200 (its body), or fail with the output.
+
+        Until the server listens, no request reaches the app: the first 200
+        is the first request the app answered.
+        """
         assert self.process is not None
         end = time.monotonic() + deadline
         last_error: object = None
@@ -216,11 +222,11 @@ class ServerProc:
                 raise ServerError(f"the server exited early: {self.describe()}")
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             try:
-                conn.request("GET", "/hello/0")
+                conn.request("GET", path)
                 response = conn.getresponse()
-                response.read()
+                body = response.read()
                 if response.status == 200:
-                    return
+                    return body
                 last_error = f"status {response.status}"
             except (OSError, http.client.HTTPException) as exc:
                 last_error = exc

@@ -54,6 +54,7 @@ def before_serving() -> None:
     if os.environ.get("KOLBA_SERVERS_FAIL_STARTUP") == "1":
         raise RuntimeError("before_serving refused to start: KOLBA-STARTUP-FAILURE")
     app.config["SERVING_LOG"] = ["before_serving"]
+    _mark(f"before_serving-{os.getpid()}", "before_serving ran")
 
 
 @app.while_serving
@@ -250,10 +251,29 @@ SUPPORTED_SUBPROTOCOLS = ("kolba.v2", "kolba.v1")
 
 
 @app.before_websocket
-def guard():  # type: ignore[no-untyped-def]
+async def guard():  # type: ignore[no-untyped-def]
     if websocket.path == "/ws/guarded":
         return "refused by before_websocket", 403
     return None
+
+
+# A *sync* before_websocket hook (it runs in the thread pool under ASGI).
+sync_guard = Blueprint("sync_guard", __name__, url_prefix="/sync-guard")
+
+
+@sync_guard.before_websocket
+def sync_guard_hook():  # type: ignore[no-untyped-def]
+    if websocket.args.get("let") != "in":
+        return "refused by a sync hook", 403
+    return None
+
+
+@sync_guard.websocket("/ws")
+async def sync_guarded() -> None:
+    await websocket.send("through the sync guard")
+
+
+app.register_blueprint(sync_guard)
 
 
 @app.websocket("/ws/echo")
@@ -294,7 +314,7 @@ async def ws_guarded() -> None:
 
 @app.websocket("/ws/abort")
 async def ws_abort() -> None:
-    abort(403)
+    abort(websocket.args.get("code", 403, type=int))
 
 
 @app.websocket("/ws/close")
