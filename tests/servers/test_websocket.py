@@ -104,9 +104,11 @@ def test_session_from_http_visible_in_websocket(asgi_server: ServerProc) -> None
 
 
 def test_handler_close_code_reaches_client(asgi_server: ServerProc) -> None:
-    with ws_connect(asgi_server, "/ws/close") as ws:
-        with pytest.raises(ConnectionClosed) as info:
-            ws.recv(RECV_TIMEOUT)
+    with (
+        ws_connect(asgi_server, "/ws/close") as ws,
+        pytest.raises(ConnectionClosed) as info,
+    ):
+        ws.recv(RECV_TIMEOUT)
     assert info.value.rcvd is not None
     assert (info.value.rcvd.code, info.value.rcvd.reason) == (4001, "bye")
 
