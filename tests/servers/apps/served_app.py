@@ -10,6 +10,7 @@ makes a ``before_serving`` hook raise.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import threading
 import time
@@ -98,6 +99,22 @@ def form():  # type: ignore[no-untyped-def]
 @app.post("/async-form")
 async def async_form():  # type: ignore[no-untyped-def]
     return jsonify(fields={key: request.form.getlist(key) for key in request.form})
+
+
+@app.post("/upload")
+def upload():  # type: ignore[no-untyped-def]
+    data = request.files["file"].read()
+    return jsonify(
+        name=request.files["file"].filename,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        note=request.form.get("note"),
+    )
+
+
+@app.post("/async-json")
+async def async_json():  # type: ignore[no-untyped-def]
+    return jsonify(received=request.get_json())
 
 
 @app.post("/json")
