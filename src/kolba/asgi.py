@@ -103,16 +103,35 @@ class ASGIBodyStream(io.RawIOBase):
         return bool(self._buffer)
 
     def read(self, size: int | None = -1) -> bytes:
+        """Read ``size`` bytes (fewer only at the end of the body), or all."""
         if size is None or size < 0:
             chunks = [self._buffer]
             self._buffer = b""
             while not self._done:
                 chunks.append(_bridge.await_only(self._next_chunk()))
             return b"".join(chunks)
-        if not self._fill():
-            return b""
+        # Like a buffered file: a short read means the body ended, so callers
+        # (the form parser) can tell a disconnect from a chunk boundary.
+        while len(self._buffer) < size and not self._done:
+            self._buffer += _bridge.await_only(self._next_chunk())
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+    async def prefetch(self, limit: int | None) -> None:
+        """Read the body now, on the loop, up to ``limit`` + 1 bytes.
+
+        Done before a sync view runs in the thread pool, so a slow client
+        holds no pool thread while it trickles its body. The view then reads
+        from memory; a body over the limit is left for the request's limit
+        check to refuse with 413.
+        """
+        chunks = [self._buffer]
+        size = len(self._buffer)
+        while not self._done and (limit is None or size <= limit):
+            chunk = await self._next_chunk()
+            chunks.append(chunk)
+            size += len(chunk)
+        self._buffer = b"".join(chunks)
 
     def readinto(self, buffer: t.Any) -> int:
         data = self.read(len(buffer))
@@ -287,6 +306,12 @@ class ASGIApp:
                 _run_pipeline, app, ctx, preserve, context=context
             )
         else:
+            stream = request._input
+            if stream is not None and _has_body(request):
+                try:
+                    await stream.prefetch(app.config.get("MAX_CONTENT_LENGTH"))
+                except ClientDisconnected:
+                    return  # nobody is left to answer
             response = await _bridge.run_in_thread(
                 _run_pipeline,
                 app,
@@ -405,6 +430,13 @@ class ASGIChannel:
             # SPEC: ASGI — a close before accept refuses the handshake; the
             # server answers 403.
             await self._send({"type": "websocket.close", "code": 1008})
+
+
+def _has_body(request: Request) -> bool:
+    length = request._header("Content-Length")
+    if length is not None:
+        return length.strip() not in ("", "0")
+    return request._header("Transfer-Encoding") is not None
 
 
 def _run_pipeline(app: Kolba, ctx: RequestContext, preserve: t.Any) -> Response:

@@ -44,22 +44,9 @@ def test_post_form(http_server: ServerProc) -> None:
     assert body["length"] == len(response.request.content)
 
 
-_FORM_BUG = (
-    "kolba/request.py, the application/x-www-form-urlencoded fast path of "
-    "form parsing: body = self._input.read(length) then 'if len(body) < length: "
-    "raise BadRequest(client disconnected)'. Under ASGI the input is "
-    "kolba.asgi.ASGIBodyStream, whose read(size) returns only what one "
-    "http.request message brought (a short read, as RawIOBase allows), so a "
-    "form body split over several messages (> ~64 kB on uvicorn, less on "
-    "hypercorn/granian, or any slow client) is refused with 400"
-)
-
-
 def test_post_large_urlencoded_form(
     http_server: ServerProc, request: pytest.FixtureRequest
 ) -> None:
-    if http_server.spec.asgi:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_FORM_BUG))
     value = "ab&=%ü" * 20000  # 340 kB once encoded (MAX_FORM_MEMORY_SIZE: 500 kB)
     with client(http_server) as http:
         response = http.post("/form", data={"big": value, "small": "s"})
@@ -161,22 +148,10 @@ def test_sync_view_thread(http_server: ServerProc) -> None:
         assert not body["thread"].startswith("kolba-sync")
 
 
-_HOOK_BUG = (
-    "Under ASGI a sync hook or error handler around an async view runs through "
-    "kolba._bridge.call_blocking -> await_only(run_in_thread(func)): the "
-    "run_in_thread coroutine is awaited by the parent *task*, so its "
-    "contextvars.copy_context() copies the task's context, not the bridge "
-    "greenlet's, and the pool thread sees no request or app context "
-    "('Working outside of request context' -> 500)"
-)
-
-
 @pytest.mark.parametrize("view", ["sync", "async"])
 def test_sync_hooks_around_views_see_the_request(
     http_server: ServerProc, view: str, request: pytest.FixtureRequest
 ) -> None:
-    if view == "async" and http_server.spec.asgi:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_HOOK_BUG))
     with client(http_server) as http:
         response = http.get(f"/hooked/{view}")
     assert response.status_code == 200, response.text
@@ -187,8 +162,6 @@ def test_sync_hooks_around_views_see_the_request(
 def test_sync_error_handler_for_async_view_sees_the_request(
     http_server: ServerProc, request: pytest.FixtureRequest
 ) -> None:
-    if http_server.spec.asgi:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_HOOK_BUG))
     with client(http_server) as http:
         response = http.get("/hooked/async-gone")
     assert response.status_code == 410, response.text

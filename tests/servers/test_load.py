@@ -222,18 +222,6 @@ def test_slow_clients_do_not_starve_normal_requests(launcher: Launcher) -> None:
     assert server.alive(), server.describe()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=httpx.ReadTimeout,
-    reason=(
-        "A sync view runs whole in Kolba's bounded pool (ASGI_MAX_THREADS, 40), "
-        "and reading its body there blocks the pool thread on receive() "
-        "(kolba/asgi.py ASGIBodyStream.read -> _bridge.await_only from a pool "
-        "thread). 50 clients that hold unfinished bodies of a sync view take "
-        "every pool thread, so every other sync view waits behind them "
-        "(async views still answer)"
-    ),
-)
 def test_slow_bodies_of_sync_views_do_not_starve_sync_views(
     launcher: Launcher,
 ) -> None:

@@ -137,37 +137,17 @@ def test_handler_abort_refuses_handshake(asgi_server: ServerProc, code: int) -> 
     assert error.response.status_code == code
 
 
-_SYNC_HOOK_BUG = (
-    "A sync before_websocket hook runs through kolba._bridge.call_blocking -> "
-    "await_only(run_in_thread(func)); the run_in_thread coroutine is awaited by "
-    "the parent task, whose context (copied for the pool thread) does not hold "
-    "the bridge greenlet's request context: reading 'websocket' raises "
-    "RuntimeError and the handshake is refused with 500"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_SYNC_HOOK_BUG)
 def test_sync_before_websocket_hook_lets_through(asgi_server: ServerProc) -> None:
     with ws_connect(asgi_server, "/sync-guard/ws?let=in") as ws:
         assert ws.recv(RECV_TIMEOUT) == "through the sync guard"
 
 
-@pytest.mark.xfail(strict=True, reason=_SYNC_HOOK_BUG)
 def test_sync_before_websocket_hook_refuses(asgi_server: ServerProc) -> None:
     error = refused(asgi_server, "/sync-guard/ws?let=out")
     assert error.response.status_code == 403
     assert b"refused by a sync hook" in error.response.body
 
 
-_WSGI_501_BUG = (
-    "kolba/app.py _websocket_route_error raises the builtin NotImplementedError "
-    "for a WebSocket handshake under WSGI, so the client gets a generic 500 and "
-    "the message naming the fix only reaches the log; it should raise "
-    "kolba.exceptions.NotImplemented (501) with that description"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_WSGI_501_BUG)
 def test_handshake_to_wsgi_server_is_501_naming_asgi(wsgi_server: ServerProc) -> None:
     error = refused(wsgi_server, "/ws/echo")
     assert error.response.status_code == 501
