@@ -68,7 +68,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Built on a Request or a Response.
     ("core.context", ("kolba.ctx", "kolba.sessions", "kolba.files")),
     # Helpers for views: built on the contexts.
-    ("core.helpers", ("kolba.helpers", "kolba.templating", "kolba.views")),
+    ("core.helpers", ("kolba.helpers", "kolba.templating", "kolba.views", "kolba.sse")),
     # The WebSocket object and its pipeline (talks through a channel that a
     # front end provides).
     ("core.websocket", ("kolba.websocket",)),

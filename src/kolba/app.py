@@ -660,7 +660,7 @@ class Kolba(ServingMixin, Scaffold):
         request = _cv_request.get().request
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
-        rule: Rule = request.url_rule  # type: ignore[assignment]  # set when no routing_exception
+        rule: Rule = request.url_rule
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
         view_args: dict[str, t.Any] = request.view_args  # type: ignore[assignment]  # ditto

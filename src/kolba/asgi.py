@@ -30,7 +30,7 @@ from .exceptions import BadRequest
 from .globals import _cv_app, _cv_request
 from .lifespan import ensure_started, shutdown, startup
 from .sansio.datastructures import Headers
-from .websocket import run_websocket
+from .websocket import Websocket, run_websocket
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
@@ -263,7 +263,8 @@ def _bound_class(cls: type[Request]) -> type[Request]:
 
 def request_from_scope(cls: type[Request], scope: Scope, receive: Receive) -> Request:
     """An instance of the app's request class for an ASGI ``http`` scope."""
-    return _bound_class(cls)(scope, receive)  # type: ignore[call-arg]
+    bound: t.Any = _bound_class(cls)
+    return t.cast("Request", bound(scope, receive))
 
 
 # -- the application -------------------------------------------------------------
@@ -345,10 +346,11 @@ class ASGIApp:
         app = self.app
         if not app._serving.started:
             await ensure_started(app)
-        ws = _bound_class(app.websocket_class)(scope, None)  # type: ignore[arg-type,call-arg]
+        bound: t.Any = _bound_class(app.websocket_class)  # type: ignore[arg-type]
+        ws: Websocket = bound(scope, None)
         ws.__dict__["_subprotocols"] = scope.get("subprotocols") or []
         ws._bind(app, ASGIChannel(scope, receive, send))
-        ctx = RequestContext(app, None, request=ws)
+        ctx = RequestContext(app, None, request=ws)  # type: ignore[arg-type]  # a head without a body
         await _bridge.run_in_greenlet(
             run_websocket, app, ctx, context=contextvars.copy_context()
         )

@@ -201,7 +201,9 @@ def run_websocket(app: Kolba, ctx: RequestContext) -> None:
             response = _refusal_for(app, ws, exc)
             if response is None:
                 error = exc
-                app.log_exception((type(exc), exc, exc.__traceback__))
+                app.log_exception(
+                    (type(exc), exc, exc.__traceback__)  # type: ignore[arg-type]
+                )
         response = _after(app, ws, response)
         _finish(ws, response, error)
     finally:

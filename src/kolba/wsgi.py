@@ -62,7 +62,6 @@ class EnvironRequest:
         the input stream).
     """
 
-    environ: dict[str, t.Any]
     shallow: bool = False
 
     def __init__(
@@ -71,7 +70,7 @@ class EnvironRequest:
         populate_request: bool = True,
         shallow: bool = False,
     ) -> None:
-        self.environ = environ
+        self.__dict__["environ"] = environ
         self.shallow = shallow
         if populate_request and not shallow:
             environ["kolba.request"] = self
@@ -89,7 +88,7 @@ class EnvironRequest:
         return value
 
     @cached_property
-    def environ(self) -> dict[str, t.Any]:  # type: ignore[no-redef]  # set in __init__ under WSGI
+    def environ(self) -> dict[str, t.Any]:
         """The WSGI environ; built on first access for a request from ASGI."""
         return environ_from_head(t.cast("RequestHead", self), self._input)
 

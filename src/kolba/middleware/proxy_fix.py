@@ -20,7 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 __all__ = ["ASGIProxyFix", "ProxyFix"]
@@ -29,6 +29,7 @@ __all__ = ["ASGIProxyFix", "ProxyFix"]
 WSGIEnviron = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
 ORIG_KEY = "kolba.proxy_fix.orig"
 WERKZEUG_ORIG_KEY = "werkzeug.proxy_fix.orig"
@@ -116,7 +117,7 @@ class ProxyFix:
 
     def __init__(
         self,
-        app: WSGIApp,
+        app: WSGIApp | ASGIApp,
         x_for: int = 1,
         x_proto: int = 1,
         x_host: int = 0,
@@ -155,7 +156,8 @@ class ProxyFix:
     ) -> Iterable[bytes]:
         """Rewrite ``environ`` from the trusted headers, then call the app."""
         self._rewrite(environ)
-        return self.app(environ, start_response)
+        app: Any = self.app
+        return app(environ, start_response)  # type: ignore[no-any-return]
 
     def _rewrite(self, environ: WSGIEnviron) -> None:
         get = environ.get
@@ -212,7 +214,8 @@ class ASGIProxyFix(ProxyFix):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # type: ignore[override]
         if scope.get("type") in ("http", "websocket"):
             scope = self._rewrite_scope(scope)
-        await self.app(scope, receive, send)
+        app: Any = self.app
+        await app(scope, receive, send)
 
     def _rewrite_scope(self, scope: Any) -> Any:
         headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())

@@ -105,11 +105,16 @@ class RequestHead:
     method: str
     scheme: str
     headers: Headers
-    remote_addr: str | None
-    server: tuple[str, int | None] | None
     _root_raw: str
     _path_raw: str
     _query_raw: str
+
+    if t.TYPE_CHECKING:  # provided by the front end's binding
+
+        @property
+        def remote_addr(self) -> str | None: ...
+        @property
+        def server(self) -> tuple[str, int | None] | None: ...
 
     def _header(self, name: str) -> str | None:
         """One header's value (the first), or ``None``."""
@@ -186,8 +191,8 @@ class RequestHead:
             )
         else:
             # SPEC: RFC 9110 §7.2 — a default port is equivalent to none.
-            name, sep, port = host.rpartition(":")
-            if sep and "]" not in port and port == _DEFAULT_PORTS.get(self.scheme):
+            name, sep, given = host.rpartition(":")
+            if sep and "]" not in given and given == _DEFAULT_PORTS.get(self.scheme):
                 host = name
         if self.trusted_hosts is not None and not _host_is_trusted(
             host, self.trusted_hosts

@@ -150,7 +150,8 @@ async def _call(app: Kolba, scope: Message, body: bytes) -> list[Message]:
             done.set()
 
     try:
-        await app.asgi_app(scope, receive, send)
+        asgi: t.Any = app.asgi_app
+        await asgi(scope, receive, send)
     finally:
         done.set()
     return sent
@@ -223,7 +224,8 @@ class WebsocketSession:
             self._from_app.put(message)
 
         try:
-            await self.app.asgi_app(self.scope, receive, send)
+            asgi: t.Any = self.app.asgi_app
+            await asgi(self.scope, receive, send)
         except BaseException as exc:  # shown to the test on its next call
             self._error = exc
         finally:
