@@ -881,3 +881,35 @@ def test_app_run_serves_websocket_routes(ws_app_dir: Path) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_websocket_app_with_cert_serves_https_and_wss(ws_app_dir: Path) -> None:
+    from websockets.sync.client import connect
+
+    cert, key = ws_app_dir / "cert.pem", ws_app_dir / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-keyout", str(key), "-out", str(cert), "-days", "1",
+            "-subj", "/CN=localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=20,
+    )  # fmt: skip
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    with serve(ws_app_dir, "--cert", str(cert), "--key", str(key)) as server:
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", server.port, timeout=10, context=context
+        )
+        conn.request("GET", "/")
+        assert conn.getresponse().read() == b"version one"
+        conn.close()
+        with connect(
+            f"wss://127.0.0.1:{server.port}/ws", ssl=context, open_timeout=10
+        ) as ws:
+            ws.send("secure")
+            assert ws.recv(timeout=10) == "one:secure"
+        assert "Running on https://127.0.0.1" in server.stderr
