@@ -396,6 +396,27 @@ def test_routes_sorted_by_methods_and_match_order(app: Kolba) -> None:
     assert endpoints.index("zed") < endpoints.index("em")  # registration order
 
 
+def test_routes_list_websocket_routes(app: Kolba) -> None:
+    @app.websocket("/ws")
+    async def stream() -> None:
+        pass
+
+    @app.route("/ws")
+    def stream_page() -> str:
+        return ""
+
+    rows = {row[0]: [c.strip() for c in row if c.strip()] for row in _routes(app)}
+    assert rows["stream"][1:] == ["WEBSOCKET", "/ws"]
+    assert rows["stream_page"][1:] == ["GET", "/ws"]
+    by_methods = [row[0] for row in _routes(app, "--sort", "methods")]
+    assert by_methods.index("stream_page") < by_methods.index("stream")
+    all_methods = {
+        row[0]: [c.strip() for c in row if c.strip()]
+        for row in _routes(app, "--all-methods")
+    }
+    assert all_methods["stream"][1] == "WEBSOCKET"  # no HEAD or OPTIONS added
+
+
 def test_routes_without_any_route() -> None:
     bare = Kolba("bare", static_folder=None, root_path="/nonexistent")
     result = bare.test_cli_runner().invoke(
@@ -502,6 +523,26 @@ def test_reload_without_watchfiles_is_a_clear_error(
     )
     assert result.exit_code == 2
     assert "pip install 'kolba[reload]'" in result.output
+
+
+def test_asgi_without_uvicorn_is_a_clear_error(
+    app: Kolba, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    result = app.test_cli_runner().invoke(
+        cli, ["run", "--asgi"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert result.exit_code == 2
+    assert "pip install 'kolba[asgi]'" in result.output
+
+
+def test_run_help_explains_asgi_and_wsgi(app: Kolba) -> None:
+    result = app.test_cli_runner().invoke(
+        cli, ["run", "--help"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert "--asgi / --wsgi" in result.output
+    assert "WebSocket" in result.output
+    assert "WSGI only" in result.output  # what --without-threads does not do
 
 
 def test_cert_needs_key(app: Kolba, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The ``kolba`` command line, on click.
 
 ``kolba --app module:app routes`` lists the routes; ``kolba run`` serves the
-app with the development server; ``kolba shell`` opens a Python shell in the
+app with the development server (over ASGI with uvicorn when the app has
+WebSocket routes); ``kolba shell`` opens a Python shell in the
 app context; the app's own commands (``@app.cli.command()``) and blueprint
 commands appear beside them.
 

@@ -94,13 +94,40 @@ def _load_ssl_context(cert: t.Any) -> ssl.SSLContext | None:
     return context
 
 
+class _BrokenApp:
+    """Served by the reloader's child while an edit keeps the app from loading.
+
+    Every request (WSGI, or HTTP over ASGI) raises the load error, so the
+    debug page or the server's log shows it until the next change fixes it.
+    It has no routes, so unless ``--asgi`` is given the WSGI server serves it.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Any:
+        raise self.error from None
+
+    async def asgi_app(self, scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] == "lifespan":
+            # Nothing to start or stop: let the server start, to show the error.
+            await receive()  # lifespan.startup
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # lifespan.shutdown
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        raise self.error from None
+
+
 @click.command("run", short_help="Run the development server.")
 @click.option(
     "--host",
     "-h",
     default="127.0.0.1",
     show_default=True,
-    help="The interface to bind to.",
+    help="The interface to bind to (both servers).",
 )
 @click.option(
     "--port", "-p", default=5000, show_default=True, help="The port to bind to."
@@ -108,7 +135,7 @@ def _load_ssl_context(cert: t.Any) -> ssl.SSLContext | None:
 @click.option(
     "--cert",
     type=CertParamType(),
-    help="A certificate file (PEM) to serve HTTPS; needs --key.",
+    help="A certificate file (PEM) to serve HTTPS (and WSS); needs --key.",
     is_eager=True,
 )
 @click.option(
@@ -129,9 +156,25 @@ def _load_ssl_context(cert: t.Any) -> ssl.SSLContext | None:
     help="Show a traceback page for errors (default: on in debug mode).",
 )
 @click.option(
+    "--asgi/--wsgi",
+    "asgi",
+    default=None,
+    help=(
+        "Serve over ASGI with uvicorn (HTTP and WebSocket routes), or with the "
+        "WSGI development server (a WebSocket handshake is refused). Default: "
+        "ASGI when the app has WebSocket routes, else WSGI. ASGI needs: pip "
+        "install 'kolba[asgi]'; without it, an app with WebSocket routes is "
+        "served over WSGI, with a warning."
+    ),
+)
+@click.option(
     "--with-threads/--without-threads",
     default=True,
-    help="Serve each connection in its own thread.",
+    help=(
+        "Serve each connection in its own thread. WSGI only: under ASGI, "
+        "uvicorn runs one event loop and sync views run in a thread pool "
+        "(ASGI_MAX_THREADS)."
+    ),
 )
 @click.option(
     "--extra-files",
@@ -157,6 +200,7 @@ def run_command(
     port: int,
     reload: bool | None,
     debugger: bool | None,
+    asgi: bool | None,
     with_threads: bool,
     cert: t.Any,
     extra_files: list[str] | None,
@@ -164,11 +208,17 @@ def run_command(
 ) -> None:
     """Serve the app with the development server. Not for production.
 
-    It lacks the robustness, security and speed of a production WSGI server
-    (gunicorn -w 4 'module:app'). With --debug, the reloader and the
-    traceback page are on.
+    It lacks the robustness, security and speed of a production server
+    (gunicorn -w 4 'module:app', or uvicorn 'module:app.asgi_app' for
+    WebSockets). With --debug, the reloader and the traceback page are on.
+
+    An app with WebSocket routes is served over ASGI with uvicorn, HTTP and
+    WebSocket on the same port; other apps with Kolba's WSGI server. --asgi
+    and --wsgi force either. The reloader and the traceback page work with
+    both; --without-threads applies to WSGI only.
     """
     from ..serving import default_reloader, is_running_from_reloader, run_simple
+    from ..serving.asgi_server import INSTALL_HINT, missing_asgi_package
 
     app: t.Any
     try:
@@ -180,10 +230,7 @@ def run_command(
         # not kill the server: show the error on every request until the
         # next change fixes it.
         traceback.print_exc()
-        error = exc
-
-        def app(environ: WSGIEnvironment, start_response: StartResponse) -> t.Any:
-            raise error from None
+        app = _BrokenApp(exc)
 
     debug = (
         _get_debug_flag()
@@ -203,6 +250,13 @@ def run_command(
                 "The reloader needs watchfiles, which is not installed. Install "
                 "it with: pip install 'kolba[reload]', or run with --no-reload."
             ) from None
+    if asgi:
+        missing = missing_asgi_package()
+        if missing is not None:
+            raise click.UsageError(
+                f"--asgi needs {missing}, which is not installed. Install it "
+                f"with: {INSTALL_HINT}, or run with --wsgi."
+            )
     show_server_banner(debug, info.app_import_path)
     try:
         run_simple(
@@ -215,6 +269,7 @@ def run_command(
             ssl_context=_load_ssl_context(cert),
             extra_files=extra_files,
             exclude_patterns=exclude_patterns,
+            asgi=asgi,
         )
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
@@ -283,7 +338,10 @@ def shell_command() -> None:
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS too.")
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
-    """List every route: endpoint, methods and rule."""
+    """List every route: endpoint, methods and rule.
+
+    A WebSocket route's method is WEBSOCKET.
+    """
     from ..globals import current_app
 
     rules = list(current_app.url_map.iter_rules())

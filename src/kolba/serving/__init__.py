@@ -5,9 +5,18 @@ behind a production WSGI server instead, for example::
 
     gunicorn -w 4 'module:app'
 
+or, for an app with WebSocket routes, an ASGI server::
+
+    uvicorn --workers 4 'module:app.asgi_app'
+
+An app with WebSocket routes is served over ASGI by uvicorn (the ``kolba[asgi]``
+extra) rather than by Kolba's own WSGI server; the reloader, the banner and the
+debug traceback page are the same for both.
+
 Kept out of ``import kolba``: only ``kolba run`` and ``app.run()`` import it.
 
 The package: :mod:`.server` (:func:`run_simple`, :func:`make_server`),
+:mod:`.asgi_server` (uvicorn for apps with WebSocket routes),
 :mod:`.http11` (connections, request heads, response framing),
 :mod:`.body` (request bodies), :mod:`.limits` (sizes and timeouts),
 :mod:`.reloader` (watch files, serve from a child process) and :mod:`.log`.

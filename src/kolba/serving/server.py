@@ -1,14 +1,23 @@
-"""The development server's entry points: :func:`make_server` and :func:`run_simple`."""
+"""The development server's entry points: :func:`make_server` and :func:`run_simple`.
+
+:func:`run_simple` picks the protocol: the WSGI server of :mod:`.http11`, or
+uvicorn over ASGI (:mod:`.asgi_server`) when the app has WebSocket routes or
+``asgi=True`` asks for it. The reloader (:mod:`.reloader`) is the same for
+both: it binds the socket, and each serving child decides for itself from the
+app it has just loaded.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import socket
 import socketserver
 import threading
 import typing as t
 
+from .asgi_server import choose_asgi, serve_asgi
 from .http11 import _Server
 from .log import _log
 from .reloader import _SERVER_FD, _bind, _Reloader, is_running_from_reloader
@@ -70,17 +79,29 @@ def make_server(
 
 
 def _banner(
-    host: str, port: int, application: t.Any, scheme: str, use_debugger: bool
+    host: str,
+    port: int,
+    application: t.Any,
+    scheme: str,
+    use_debugger: bool,
+    asgi: bool = False,
 ) -> None:
     module = getattr(application, "import_name", None)
     if not isinstance(module, str) or module == "__main__":
         module = "module"
     display = f"[{host}]" if ":" in host else host
-    lines = [
-        " * WARNING: This is a development server. Do not use it in production.",
-        "   Run a production WSGI server instead, for example:",
-        f"       gunicorn -w 4 '{module}:app'",
-    ]
+    lines = [" * WARNING: This is a development server. Do not use it in production."]
+    if asgi:
+        lines += [
+            "   Run a production ASGI server instead, for example:",
+            f"       uvicorn --workers 4 '{module}:app.asgi_app'",
+            " * Serving over ASGI with uvicorn (HTTP and WebSocket on one port)",
+        ]
+    else:
+        lines += [
+            "   Run a production WSGI server instead, for example:",
+            f"       gunicorn -w 4 '{module}:app'",
+        ]
     if host in ("0.0.0.0", "::"):
         lines.append(f" * Running on all addresses ({host})")
         display = "127.0.0.1" if host == "0.0.0.0" else "[::1]"
@@ -107,6 +128,7 @@ def run_simple(
     extra_files: t.Iterable[str] | None = None,
     exclude_patterns: t.Iterable[str] | None = None,
     reloader_interval: float = 1.0,
+    asgi: bool | None = None,
 ) -> None:
     """Serve ``application`` on ``hostname:port`` until interrupted (Ctrl-C).
 
@@ -131,28 +153,49 @@ def run_simple(
         trigger a reload.
     :param reloader_interval: seconds between the reloader's checks that the
         server process is still alive.
+    :param asgi: serve ``application.asgi_app`` over ASGI with uvicorn
+        (``True``), or with the WSGI server (``False``). The default,
+        ``None``, picks ASGI when the app has WebSocket routes, and warns and
+        serves WSGI if uvicorn is not installed (``pip install
+        'kolba[asgi]'``). Under ASGI, ``threaded`` does not apply: uvicorn
+        runs one event loop, and sync views run in Kolba's thread pool
+        (``ASGI_MAX_THREADS``).
+    :raises ImportError: ``asgi=True`` without uvicorn.
     """
     ssl_ctx = _load_ssl_context(ssl_context)
     scheme = "https" if ssl_ctx is not None else "http"
     if use_reloader and not is_running_from_reloader():
+        # The serving child decides (and warns) from the app it loads; this
+        # decision is only for the banner, and to fail early on asgi=True.
+        use_asgi = choose_asgi(application, asgi, warn=False)
         reloader = _Reloader(
             application, extra_files, exclude_patterns, reloader_interval
         )
         sock = _bind(hostname, port)
         try:
-            _banner(hostname, sock.getsockname()[1], application, scheme, use_debugger)
+            _banner(
+                hostname,
+                sock.getsockname()[1],
+                application,
+                scheme,
+                use_debugger,
+                use_asgi,
+            )
             _log(logging.INFO, " * Restarting with the watchfiles reloader")
             reloader.run(sock)
         finally:
             sock.close()
         return
 
+    fd_text = os.environ.get(_SERVER_FD) if is_running_from_reloader() else None
+    if choose_asgi(application, asgi):
+        _run_asgi(hostname, port, application, use_debugger, ssl_ctx, fd_text)
+        return
     served = application
     if use_debugger:
         from ..debug import DebugTraceback
 
         served = DebugTraceback(application)
-    fd_text = os.environ.get(_SERVER_FD) if is_running_from_reloader() else None
     server = make_server(
         hostname,
         port,
@@ -175,3 +218,27 @@ def run_simple(
         server.server_close()
         if in_main and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _run_asgi(
+    hostname: str,
+    port: int,
+    application: t.Any,
+    use_debugger: bool,
+    ssl_ctx: ssl.SSLContext | None,
+    fd_text: str | None,
+) -> None:
+    if fd_text:
+        sock = socket.socket(fileno=int(fd_text))
+    else:
+        sock = _bind(hostname, port)
+        scheme = "https" if ssl_ctx is not None else "http"
+        _banner(
+            hostname, sock.getsockname()[1], application, scheme, use_debugger, True
+        )
+    try:
+        serve_asgi(sock, application, use_debugger, ssl_ctx)
+    except KeyboardInterrupt:
+        # uvicorn has shut down gracefully and re-raised the SIGINT it caught.
+        if not is_running_from_reloader():
+            _log(logging.INFO, " * Shutting down")
