@@ -72,7 +72,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # The WebSocket object and its pipeline (talks through a channel that a
     # front end provides).
     ("core.websocket", ("kolba.websocket",)),
-    ("core.scaffold", ("kolba.scaffold", "kolba.blueprints")),
+    # The pipeline and URL building: mixins of the app class.
+    (
+        "core.scaffold",
+        ("kolba.scaffold", "kolba.blueprints", "kolba.pipeline", "kolba.urlbuilding"),
+    ),
     # The ASGI front end: receives the app object and runs its pipeline; it
     # imports no app module, so app.asgi_app can build it.
     ("asgi front end", ("kolba.asgi",)),

@@ -791,11 +791,6 @@ def test_websocket_app_sigint_stops_cleanly(ws_app_dir: Path, reload: str) -> No
             socket.create_connection(("127.0.0.1", server.port), 1).close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kolba/app.py's _websocket_route_error raises the builtin "
-    "NotImplementedError (a 500), not kolba.exceptions.NotImplemented (501)",
-)
 def test_wsgi_option_refuses_the_handshake_with_501(ws_app_dir: Path) -> None:
     with serve(ws_app_dir, "--wsgi") as server:
         assert server.get("/") == (200, b"version one")

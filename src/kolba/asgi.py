@@ -160,11 +160,29 @@ class ASGIRequestBinding:
     """
 
     def __init__(self, scope: Scope, receive: Receive | None) -> None:
+        # PERF: only what every request needs (routing reads method and path)
+        # is set here; the rest is read from the scope on first use.
         d = self.__dict__
-        d["method"] = str(scope.get("method", "GET")).upper()
-        d["scheme"] = str(scope.get("scheme", "http"))
-        d["shallow"] = receive is None
         d["asgi_scope"] = scope
+        d["method"] = scope.get("method") or "GET"  # SPEC: ASGI — upper-case
+        d["shallow"] = receive is None
+        d["_asgi_receive"] = receive
+        raw_path = scope.get("raw_path")
+        if (
+            raw_path
+            and not scope.get("root_path")
+            and b"%" not in raw_path
+            and raw_path.isascii()
+        ):
+            path = raw_path.decode("ascii")  # the common case: nothing to decode
+        else:
+            path = self._decoded_path(scope)
+        d["_path_raw"] = path
+        if path.isascii():
+            d["path"] = path if path[:1] == "/" else "/" + path
+
+    def _decoded_path(self, scope: Scope) -> str:
+        """The path below the mount point, as latin-1 text of its raw bytes."""
         root = str(scope.get("root_path", "")).encode("utf-8").decode("latin-1")
         raw_path = scope.get("raw_path")
         if raw_path:
@@ -173,14 +191,29 @@ class ASGIRequestBinding:
             path = str(scope.get("path", "/")).encode("utf-8").decode("latin-1")
         if root and path.startswith(root):
             path = path[len(root) :]
-        d["_root_raw"] = root
-        d["_path_raw"] = path
-        if path.isascii():
-            d["path"] = path if path[:1] == "/" else "/" + path
-        d["_query_raw"] = bytes(scope.get("query_string", b"")).decode("latin-1")
-        raw_headers = scope.get("headers") or ()
+        return path
+
+    @cached_property
+    def scheme(self) -> str:
+        """``http``/``https`` (``ws``/``wss`` for WebSockets), from the scope."""
+        return str(self.__dict__["asgi_scope"].get("scheme", "http"))
+
+    @cached_property
+    def _root_raw(self) -> str:
+        root = self.__dict__["asgi_scope"].get("root_path", "")
+        return str(root).encode("utf-8").decode("latin-1")
+
+    @cached_property
+    def _query_raw(self) -> str:
+        return bytes(self.__dict__["asgi_scope"].get("query_string", b"")).decode(
+            "latin-1"
+        )
+
+    @cached_property
+    def _joined_headers(self) -> dict[str, str]:
+        # Joined per name as a WSGI server joins them, so both front ends agree.
         joined: dict[str, str] = {}
-        for raw_name, raw_value in raw_headers:
+        for raw_name, raw_value in self.__dict__["asgi_scope"].get("headers") or ():
             name = bytes(raw_name).decode("latin-1").lower()
             value = bytes(raw_value).decode("latin-1")
             if name in joined:
@@ -188,11 +221,30 @@ class ASGIRequestBinding:
                 joined[name] = f"{joined[name]}{sep}{value}"
             else:
                 joined[name] = value
-        d["_joined_headers"] = joined
-        d["_asgi_input"] = ASGIBodyStream(receive) if receive is not None else None
+        return joined
+
+    @cached_property
+    def _asgi_input(self) -> ASGIBodyStream | None:
+        receive = self.__dict__["_asgi_receive"]
+        return ASGIBodyStream(receive) if receive is not None else None
 
     def _header(self, name: str) -> str | None:
-        return self.__dict__["_joined_headers"].get(name.lower())  # type: ignore[no-any-return]
+        joined = self.__dict__.get("_joined_headers")
+        if joined is not None:
+            return joined.get(name.lower())  # type: ignore[no-any-return]
+        # PERF: most requests read two or three headers; a scan of the few
+        # pairs beats building the joined dict. SPEC: ASGI header names are
+        # lower-case bytes.
+        key = _header_key(name)
+        found: bytes | None = None
+        for raw_name, raw_value in self.__dict__["asgi_scope"].get("headers") or ():
+            if raw_name == key:
+                if found is None:
+                    found = raw_value
+                else:
+                    sep = b"; " if key == b"cookie" else b", "
+                    found = found + sep + raw_value
+        return None if found is None else bytes(found).decode("latin-1")
 
     @cached_property
     def headers(self) -> Headers:
@@ -210,7 +262,7 @@ class ASGIRequestBinding:
         """A WSGI-style environ for code that reads one (built on first use)."""
         from .wsgi import environ_from_head
 
-        return environ_from_head(self, self.__dict__.get("_asgi_input"))  # type: ignore[arg-type]
+        return environ_from_head(self, self._asgi_input)  # type: ignore[arg-type]
 
     @property
     def remote_addr(self) -> str | None:
@@ -228,7 +280,7 @@ class ASGIRequestBinding:
 
     @property
     def _input(self) -> ASGIBodyStream | None:
-        return self.__dict__["_asgi_input"]  # type: ignore[no-any-return]
+        return self._asgi_input
 
     @property
     def _input_terminated(self) -> bool:
@@ -245,6 +297,18 @@ class ASGIRequestBinding:
     @property
     def is_run_once(self) -> bool:
         return False
+
+
+_KEYS: dict[str, bytes] = {}
+
+
+def _header_key(name: str) -> bytes:
+    key = _KEYS.get(name)
+    if key is None:
+        key = name.lower().encode("latin-1")
+        if len(_KEYS) < 512:  # bounded: header names come from code, not clients
+            _KEYS[name] = key
+    return key
 
 
 _BOUND: dict[type, type] = {}

@@ -37,6 +37,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BLOG = REPO / "examples" / "blog"
 WSGI_ENTRY = "examples.blog.app:app"
+ASGI_ENTRY = "examples.blog.app:app.asgi_app"
 START_TIMEOUT = 30.0
 # Environment variables of the blog that must not leak in from the caller.
 _BLOG_VARIABLES = (
@@ -227,6 +228,36 @@ def run_gunicorn(
         wait_until(server, answers(server.url + "/"), "answer on /")
         yield server
         assert "Traceback" not in log_tail(server.log, 10**7), server.describe()
+
+
+@contextlib.contextmanager
+def run_uvicorn(
+    workdir: Path, env: dict[str, str], workers: int = 2
+) -> t.Iterator[Server]:
+    """The blog under uvicorn, served by the same app object's ASGI front end."""
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "uvicorn",
+        "--workers", str(workers),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--timeout-graceful-shutdown", "5",
+        ASGI_ENTRY,
+    ]  # fmt: skip
+    with spawn("uvicorn", argv, env, port, workdir) as server:
+        wait_until(server, answers(server.url + "/"), "answer on /")
+        yield server
+        assert "Traceback" not in log_tail(server.log, 10**7), server.describe()
+
+
+@contextlib.contextmanager
+def run_server(
+    kind: str, workdir: Path, env: dict[str, str], workers: int = 2
+) -> t.Iterator[Server]:
+    """The blog under ``kind``: ``"gunicorn"`` (WSGI) or ``"uvicorn"`` (ASGI)."""
+    runner = run_uvicorn if kind == "uvicorn" else run_gunicorn
+    with runner(workdir, env, workers) as server:
+        yield server
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from _blog_e2e import blog_environment, missing, require_blog, run_gunicorn
+from _blog_e2e import blog_environment, missing, require_blog, run_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -107,15 +107,20 @@ def post_id_of(page: Page, title: str) -> int:
     return int(match.group(1))
 
 
+@pytest.mark.parametrize("server_kind", ["gunicorn", "uvicorn"])
 def test_blog_in_a_browser(
-    browser: t.Any, database_url: str | None, tmp_path: Path, artifacts: Path
+    browser: t.Any,
+    database_url: str | None,
+    tmp_path: Path,
+    artifacts: Path,
+    server_kind: str,
 ) -> None:
     from playwright.sync_api import expect
 
     require_blog()
     started = time.monotonic()
     env = blog_environment(tmp_path / "instance", database_url)
-    with run_gunicorn(tmp_path, env) as server:
+    with run_server(server_kind, tmp_path, env) as server:
         context = browser.new_context(viewport={"width": 1024, "height": 768})
         page = context.new_page()
         page.set_default_timeout(10_000)
