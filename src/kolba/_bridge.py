@@ -240,6 +240,18 @@ class _LoopHolder:
 
 
 def _own_loop() -> asyncio.AbstractEventLoop:
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None and running is not _local.own_loop:
+        raise RuntimeError(
+            "An async view or hook was called from synchronous code on a thread "
+            "whose event loop is running, outside Kolba's ASGI front end, so it "
+            "cannot be waited for here. Serve the app through app.asgi_app (for "
+            "example 'uvicorn module:app.asgi_app'), or call the app from a "
+            "thread without a running loop."
+        )
     loop = _local.own_loop
     if loop is None or loop.is_closed():
         holder = _LoopHolder()
