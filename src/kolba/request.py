@@ -173,7 +173,7 @@ class Request(EnvironRequest, RequestHead):
         limit = self._limits()[0]
         length = self.content_length
         if raw is None:
-            return io.BytesIO()
+            return t.cast("t.IO[bytes]", LimitedStream(io.BytesIO(), 0))
         if length is not None:
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge(
@@ -191,7 +191,7 @@ class Request(EnvironRequest, RequestHead):
             # wsgi.input is untyped (PEP 3333); servers give a binary stream.
             return t.cast("t.IO[bytes]", raw)
         # SPEC: PEP 3333 — without Content-Length a WSGI app must not read input.
-        return io.BytesIO()
+        return t.cast("t.IO[bytes]", LimitedStream(io.BytesIO(), 0))
 
     @property
     def input_stream(self) -> t.Any:

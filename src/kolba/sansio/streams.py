@@ -126,7 +126,26 @@ class ClientDisconnected(BadRequest):
     description = "The client disconnected before sending the whole request body."
 
 
-class LimitedStream(io.RawIOBase):
+class _AsyncChunks:
+    """``async for chunk in stream``: the same body, for async views.
+
+    Reads with the stream's own (blocking) ``read``: under WSGI that is the
+    server's input; the ASGI front end gives its own stream, fed by
+    ``receive()``.
+    """
+
+    def read(self, size: int | None = -1) -> bytes:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def __aiter__(self) -> t.AsyncIterator[bytes]:
+        while True:
+            chunk = self.read(65536)
+            if not chunk:
+                return
+            yield chunk
+
+
+class LimitedStream(_AsyncChunks, io.RawIOBase):
     """A read-only stream giving at most ``limit`` bytes of ``stream``.
 
     :param stream: the underlying binary stream (``wsgi.input``).
@@ -228,7 +247,7 @@ class LimitedStream(io.RawIOBase):
             yield line
 
 
-class MaxSizeStream(io.RawIOBase):
+class MaxSizeStream(_AsyncChunks, io.RawIOBase):
     """A read-only stream that reads ``stream`` to its end, up to a cap.
 
     For bodies without ``Content-Length`` whose server marks the end
