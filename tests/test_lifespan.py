@@ -335,28 +335,68 @@ def test_hooks_start_once_with_concurrent_first_requests(app: Kolba) -> None:
     # No lifespan events: the first requests start the hooks, exactly once even
     # when several arrive together.
     ran: list[str] = []
-    gate = asyncio.Event()
 
     @app.before_serving
-    async def slow_start() -> None:
+    async def start() -> None:
         ran.append("start")
-        await gate.wait()
+        await asyncio.sleep(0)
+        ran.append("ready")
 
     @app.get("/")
     async def index() -> str:
-        return str(len(ran))
+        return ",".join(ran)
 
     async def main() -> list[tuple[int, bytes]]:
+        server = Server(app)
+        return await asyncio.gather(*(server.get("/") for _ in range(5)))
+
+    results = run(main())
+    assert ran == ["start", "ready"]
+    assert [status for status, _ in results] == [200] * 5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "src/kolba/lifespan.py startup() sets state.started = True before running "
+        "the hooks, and asgi.ASGIApp.http/websocket only call ensure_started when "
+        "'not app._serving.started' - so while the first request awaits a slow "
+        "before_serving hook (without lifespan events: uvicorn --lifespan off, "
+        "the test client), concurrent requests skip ensure_started and are served "
+        "before the hook finished (e.g. before a pool it creates exists). Fix: "
+        "keep a separate 'ready' flag (or an asyncio.Event) set after the hooks "
+        "finish, and have requests await it (under the lock) until it is set."
+    ),
+)
+def test_concurrent_first_requests_wait_for_before_serving(app: Kolba) -> None:
+    ran: list[str] = []
+
+    async def main() -> list[tuple[int, bytes]]:
+        gate = asyncio.Event()
+
+        @app.before_serving
+        async def slow_start() -> None:
+            ran.append("start")
+            await gate.wait()
+            ran.append("ready")
+
+        @app.get("/")
+        async def index() -> str:
+            return ",".join(ran)
+
         server = Server(app)
         requests = [asyncio.ensure_future(server.get("/")) for _ in range(5)]
         while not ran:  # the first request is inside the hook
             await asyncio.sleep(0)
+        # Give the other requests many loop turns (no clock involved): served
+        # early, they finish within a few; waiting, they stay pending.
+        for _ in range(200):
+            await asyncio.sleep(0)
         gate.set()
         return await asyncio.gather(*requests)
 
-    gate_loop_results = run(main())
-    assert [body for _, body in gate_loop_results] == [b"1"] * 5
-    assert ran == ["start"]
+    results = run(main())
+    assert [body for _, body in results] == [b"start,ready"] * 5
 
 
 # -- background tasks under ASGI -------------------------------------------------------
