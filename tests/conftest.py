@@ -45,6 +45,10 @@ _ONE_FRONT_END = (
     "tests/test_utils.py",
     "tests/test_debug.py",
     "tests/ext/test_migrate.py",
+    # ASGI by nature (or both front ends chosen explicitly per test):
+    "tests/test_asgi.py",
+    "tests/test_websocket.py",
+    "tests/test_lifespan.py",
 )
 
 
