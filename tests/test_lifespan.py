@@ -197,20 +197,6 @@ def test_startup_and_shutdown_run_all_hooks(app: Kolba) -> None:
     assert after_start.index("sync after") < after_start.index(f"async after {name}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/kolba/lifespan.py shutdown() finishes a sync while_serving generator "
-        "with 'await _bridge.run_in_thread(next, gen)': next() raises "
-        "StopIteration in the pool thread, and asyncio cannot put StopIteration "
-        "into the awaiting Future (_chain_future -> set_exception raises "
-        "TypeError 'StopIteration interacts badly with generators' in a loop "
-        "callback), so the await never completes and lifespan shutdown hangs "
-        "forever (a real server never sends shutdown.complete). Fix: call "
-        "next(gen, sentinel) in the thread (as asgi._stream does) and treat the "
-        "sentinel as the generator's normal end."
-    ),
-)
 def test_sync_while_serving_generator_finishes_at_shutdown(app: Kolba) -> None:
     ran: list[str] = []
 
@@ -355,19 +341,6 @@ def test_hooks_start_once_with_concurrent_first_requests(app: Kolba) -> None:
     assert [status for status, _ in results] == [200] * 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/kolba/lifespan.py startup() sets state.started = True before running "
-        "the hooks, and asgi.ASGIApp.http/websocket only call ensure_started when "
-        "'not app._serving.started' - so while the first request awaits a slow "
-        "before_serving hook (without lifespan events: uvicorn --lifespan off, "
-        "the test client), concurrent requests skip ensure_started and are served "
-        "before the hook finished (e.g. before a pool it creates exists). Fix: "
-        "keep a separate 'ready' flag (or an asyncio.Event) set after the hooks "
-        "finish, and have requests await it (under the lock) until it is set."
-    ),
-)
 def test_concurrent_first_requests_wait_for_before_serving(app: Kolba) -> None:
     ran: list[str] = []
 
@@ -443,20 +416,6 @@ def test_background_tasks_run_with_an_app_context(app: Kolba) -> None:
     assert thread_name.startswith("kolba-sync")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/kolba/lifespan.py add_background_task schedules the task with "
-        "asyncio.run_coroutine_threadsafe from inside the request, and "
-        "call_soon_threadsafe captures a copy of the caller's contextvars - so "
-        "kolba.request_ctx of the request that added it leaks into the task "
-        "(has_request_context() is True, 'request' reads a request already torn "
-        "down); the sync path inherits it too through run_in_thread's "
-        "copy_context. Fix: start the task in a clean context, e.g. "
-        "contextvars.Context().run(asyncio.run_coroutine_threadsafe, ...), so it "
-        "sees only the app context _run_background pushes."
-    ),
-)
 def test_background_tasks_see_no_request_context(app: Kolba) -> None:
     seen: dict[str, bool] = {}
 
@@ -678,20 +637,6 @@ def test_background_task_exception_is_logged_under_wsgi(
     assert "Background task" in record.getMessage()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "src/kolba/testing/asgi.py run_http drives app.asgi_app with "
-        "_loop().run_until_complete(...), so the client's loop runs only while a "
-        "request is in flight. add_background_task schedules the task on that loop "
-        "(lifespan.add_background_task -> asyncio.run_coroutine_threadsafe), so "
-        "after client.get() returns a background task that still has to wait is "
-        "frozen until the next request (a sync one may not even reach the pool). "
-        "Fix: run the test client's ASGI loop in a background thread that keeps "
-        "running (as WebsocketSession does), or have run_http keep the loop "
-        "running until the tasks added during the request are done."
-    ),
-)
 def test_background_task_completes_after_a_test_client_asgi_request(
     app: Kolba,
 ) -> None:

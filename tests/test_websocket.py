@@ -736,21 +736,6 @@ def test_two_connections_talk_through_the_app(app: Kolba) -> None:
         expect_close(reader)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason=(
-        "src/kolba/testing/asgi.py WebsocketSession.__exit__ calls close() when the "
-        "test has not read the app's websocket.close; close() -> _push() -> "
-        "self._loop.call_soon_threadsafe(...) raises RuntimeError('Event loop is "
-        "closed') once the handler has returned (the session thread closed its loop "
-        "in _run's finally). So 'with client.websocket(...) as ws: ws.receive()' "
-        "against a handler that sends and returns fails at random, depending on "
-        "whether the app's thread finished first. Fix: in close()/_push, do "
-        "nothing when the app side has ended (loop closed or thread not alive), "
-        "e.g. check self._loop.is_closed() or catch the RuntimeError."
-    ),
-)
 def test_leaving_a_session_the_app_already_closed(app: Kolba) -> None:
     @app.websocket("/once")
     async def once() -> None:

@@ -490,7 +490,7 @@ class Kolba(Pipeline, URLBuilder, ServingMixin, Scaffold):
 
             app.wsgi_app = ProxyFix(app.wsgi_app)
         """
-        if not self._serving.started:
+        if not self._serving.ready:
             ensure_started_sync(self)
         ctx = RequestContext(self, environ)
         try:

@@ -360,7 +360,7 @@ class ASGIApp:
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
         app = self.app
-        if not app._serving.started:
+        if not app._serving.ready:
             await ensure_started(app)
         request = request_from_scope(app.request_class, scope, receive)
         ctx = RequestContext(app, None, request=request)
@@ -408,7 +408,7 @@ class ASGIApp:
         if message.get("type") != "websocket.connect":  # pragma: no cover - protocol
             return
         app = self.app
-        if not app._serving.started:
+        if not app._serving.ready:
             await ensure_started(app)
         bound: t.Any = _bound_class(app.websocket_class)  # type: ignore[arg-type]
         ws: Websocket = bound(scope, None)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextvars
 import inspect
 import threading
 import typing as t
@@ -90,19 +91,31 @@ class ServingMixin:
         app = t.cast("Kolba", self)
         loop = _bridge.server_loop()
         state = self._serving
+        # A fresh, empty context: the task must not see the request (which
+        # is over by the time it runs), only the app context it pushes.
+        fresh = contextvars.Context()
         if loop is not None:
-            future: concurrent.futures.Future[t.Any] = asyncio.run_coroutine_threadsafe(
-                _run_background(app, func, args, kwargs), loop
+            future: concurrent.futures.Future[t.Any] = fresh.run(
+                asyncio.run_coroutine_threadsafe,
+                _run_background(app, func, args, kwargs),
+                loop,
             )
         else:
-            future = _wsgi_pool().submit(_run_background_sync, app, func, args, kwargs)
+            future = _wsgi_pool().submit(
+                fresh.run, _run_background_sync, app, func, args, kwargs
+            )
         state.tasks.add(future)
         future.add_done_callback(state.tasks.discard)
 
 
+_END = object()
+
+
 class _ServingState:
     def __init__(self) -> None:
+        #: Startup began / finished: requests wait for ``ready``.
         self.started = False
+        self.ready = False
         self.stopped = False
         self.generators: list[t.Any] = []
         self.tasks: set[concurrent.futures.Future[t.Any]] = set()
@@ -126,6 +139,7 @@ async def startup(app: Kolba) -> None:
         return
     state.started = True
     if not (app.before_serving_funcs or app.while_serving_gens):
+        state.ready = True
         return  # nothing to run: no application context either
     with app.app_context():
         for func in app.before_serving_funcs:
@@ -137,6 +151,7 @@ async def startup(app: Kolba) -> None:
             else:
                 await _bridge.run_in_thread(next, gen)
             state.generators.append(gen)
+    state.ready = True
 
 
 async def shutdown(app: Kolba) -> None:
@@ -154,13 +169,16 @@ async def shutdown(app: Kolba) -> None:
             try:
                 if inspect.isasyncgen(gen):
                     await gen.__anext__()
+                    ended = False
                 else:
-                    await _bridge.run_in_thread(next, gen)
-            except (StopAsyncIteration, StopIteration):
-                pass
+                    # StopIteration cannot cross a Future: ask for a sentinel.
+                    ended = await _bridge.run_in_thread(next, gen, _END) is _END
+            except StopAsyncIteration:
+                ended = True
             except Exception as exc:
                 errors.append(exc)
-            else:
+                continue
+            if not ended:
                 errors.append(
                     RuntimeError(
                         f"The while_serving generator {gen!r} yielded more than "
@@ -197,10 +215,11 @@ async def wait_for_tasks(app: Kolba) -> None:
 async def ensure_started(app: Kolba) -> None:
     """Start the serving hooks on the first request when no lifespan ran."""
     state = app._serving
-    if state.started:
+    if state.ready:
         return
     if state.async_lock is None:
         state.async_lock = asyncio.Lock()
+    # Concurrent first requests queue here until the hooks have finished.
     async with state.async_lock:
         await startup(app)
 
@@ -208,10 +227,10 @@ async def ensure_started(app: Kolba) -> None:
 def ensure_started_sync(app: Kolba) -> None:
     """The same for a WSGI server: first request starts, interpreter exit stops."""
     state = app._serving
-    if state.started:
+    if state.ready:
         return
     with state.lock:
-        if state.started:
+        if state.ready:
             return
         _bridge.await_only(startup(app))
         _exiting.add(app)

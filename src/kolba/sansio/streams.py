@@ -134,15 +134,30 @@ class _AsyncChunks:
     ``receive()``.
     """
 
+    _stream: t.Any
+
     def read(self, size: int | None = -1) -> bytes:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def _take(self, chunk: bytes) -> bytes:
+        """Count a chunk read past this wrapper; return the part it may give."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
     async def __aiter__(self) -> t.AsyncIterator[bytes]:
-        while True:
-            chunk = self.read(65536)
-            if not chunk:
-                return
-            yield chunk
+        inner = getattr(self._stream, "__aiter__", None)
+        if inner is None:
+            while True:
+                chunk = self.read(65536)
+                if not chunk:
+                    return
+                yield chunk
+            return
+        # The inner stream can say when data arrives (ASGI): pass its chunks
+        # on as they come, counted against this wrapper's limit.
+        async for chunk in self._stream:
+            part = self._take(chunk)
+            if part:
+                yield part
 
 
 class LimitedStream(_AsyncChunks, io.RawIOBase):
@@ -178,6 +193,12 @@ class LimitedStream(_AsyncChunks, io.RawIOBase):
 
     def _disconnected(self) -> t.NoReturn:
         raise ClientDisconnected()
+
+    def _take(self, chunk: bytes) -> bytes:
+        remaining = self.limit - self._pos
+        part = chunk[: max(remaining, 0)]
+        self._pos += len(part)
+        return part
 
     def read(self, size: int | None = -1) -> bytes:
         remaining = self.limit - self._pos
@@ -276,6 +297,9 @@ class MaxSizeStream(_AsyncChunks, io.RawIOBase):
 
     def tell(self) -> int:
         return self._limiter.received
+
+    def _take(self, chunk: bytes) -> bytes:
+        return self._count(chunk)
 
     def _count(self, data: bytes) -> bytes:
         self._limiter.count(len(data))

@@ -39,23 +39,39 @@ __all__ = [
 Message = dict[str, t.Any]
 
 
-class _LoopHolder:
+class _LoopThread:
+    """One event loop, running in a daemon thread for the whole test session.
+
+    The test client hands each request to it and waits for the answer; since
+    the loop keeps running between requests, background tasks a request
+    started go on as they would on a server.
+    """
+
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, args=(ready,), name="kolba-test-asgi", daemon=True
+        )
+        self.thread.start()
+        ready.wait()
 
-    def __del__(self) -> None:
-        if not self.loop.is_closed() and not self.loop.is_running():
-            self.loop.close()
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(ready.set)
+        self.loop.run_forever()
 
 
-_local = threading.local()
+_loop_thread: _LoopThread | None = None
+_loop_lock = threading.Lock()
 
 
 def _loop() -> asyncio.AbstractEventLoop:
-    holder: _LoopHolder | None = getattr(_local, "holder", None)
-    if holder is None or holder.loop.is_closed():
-        holder = _local.holder = _LoopHolder()
-    return holder.loop
+    global _loop_thread
+    with _loop_lock:
+        if _loop_thread is None or not _loop_thread.thread.is_alive():
+            _loop_thread = _LoopThread()
+        return _loop_thread.loop
 
 
 def scope_from_environ(environ: dict[str, t.Any], kind: str = "http") -> Message:
@@ -116,7 +132,8 @@ def run_http(
         scope["extensions"]["kolba.preserve_context"] = preserve
     stream = environ.get("wsgi.input")
     body = stream.read() if stream is not None else b""
-    messages = _loop().run_until_complete(_call(app, scope, body))
+    future = asyncio.run_coroutine_threadsafe(_call(app, scope, body), _loop())
+    messages = future.result()
     status = 500
     headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
@@ -233,7 +250,12 @@ class WebsocketSession:
 
     def _push(self, message: Message) -> None:
         assert self._to_app is not None
-        self._loop.call_soon_threadsafe(self._to_app.put_nowait, message)
+        if self._loop.is_closed():
+            return  # the handler has finished; nobody is listening
+        try:
+            self._loop.call_soon_threadsafe(self._to_app.put_nowait, message)
+        except RuntimeError:  # closed between the check and the call
+            pass
 
     def _next(self) -> Message:
         try:
