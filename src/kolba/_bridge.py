@@ -127,14 +127,19 @@ async def run_in_greenlet(
     worker = idle.pop() if idle else _Bridge(_bridge_main)
     worker.parent = getcurrent()
     worker.gr_context = context if context is not None else contextvars.copy_context()
-    value = worker.switch(func, args)
-    while type(value) is not _Done:
-        try:
-            result = await value
-        except BaseException as exc:
-            value = worker.throw(exc)
-        else:
-            value = worker.switch(result)
+    global _active
+    _active += 1
+    try:
+        value = worker.switch(func, args)
+        while type(value) is not _Done:
+            try:
+                result = await value
+            except BaseException as exc:
+                value = worker.throw(exc)
+            else:
+                value = worker.switch(result)
+    finally:
+        _active -= 1
     worker.gr_context = None
     if len(idle) < _MAX_IDLE:
         idle.append(worker)
@@ -143,8 +148,13 @@ async def run_in_greenlet(
     raise value.value
 
 
+#: How many bridge greenlets are running jobs in this process. PERF: while it
+#: is zero (always, under WSGI) nothing needs to ask greenlet where it runs.
+_active = 0
+
+
 def _in_bridge() -> bool:
-    return type(getcurrent()) is _Bridge
+    return _active > 0 and type(getcurrent()) is _Bridge
 
 
 def server_loop() -> asyncio.AbstractEventLoop | None:

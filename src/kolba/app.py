@@ -27,6 +27,7 @@ from datetime import timedelta
 from functools import partial
 from itertools import chain
 
+from . import _bridge as _bridge_state
 from . import signals as _signals
 from . import typing as ft
 from . import wsgi as _wsgi
@@ -539,7 +540,7 @@ class Kolba(Pipeline, URLBuilder, ServingMixin, Scaffold):
                 cache[func] = result
         except TypeError:  # an unhashable callable
             result = self.async_to_sync(func) if is_async_callable(func) else func
-        if result is func and _in_bridge():
+        if result is func and _bridge_state._active and _in_bridge():
             return partial(call_blocking, func)
         return result
 

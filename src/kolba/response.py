@@ -1073,3 +1073,6 @@ class _AsyncBody:
     def close(self) -> None:
         for func in self._response._on_close:
             func()
+
+
+_wsgi._bind_response_methods(Response)

@@ -134,8 +134,6 @@ class _AsyncChunks:
     ``receive()``.
     """
 
-    _stream: t.Any
-
     def read(self, size: int | None = -1) -> bytes:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -144,8 +142,8 @@ class _AsyncChunks:
         raise NotImplementedError  # pragma: no cover - overridden
 
     async def __aiter__(self) -> t.AsyncIterator[bytes]:
-        inner = getattr(self._stream, "__aiter__", None)
-        if inner is None:
+        stream: t.Any = getattr(self, "_stream", None)
+        if getattr(stream, "__aiter__", None) is None:
             while True:
                 chunk = self.read(65536)
                 if not chunk:
@@ -154,7 +152,7 @@ class _AsyncChunks:
             return
         # The inner stream can say when data arrives (ASGI): pass its chunks
         # on as they come, counted against this wrapper's limit.
-        async for chunk in self._stream:
+        async for chunk in stream:
             part = self._take(chunk)
             if part:
                 yield part
