@@ -738,26 +738,6 @@ def test_stream_with_context_sees_the_request(
     assert response.text == f"/swc|7|{view_kind}-g|{app.name}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Under WSGI an async view runs through app.async_to_sync -> "
-        "_bridge.run_coroutine -> await_only -> _own_loop().run_until_complete(coro) "
-        "(src/kolba/_bridge.py, await_only), which wraps the coroutine in a Task "
-        "running in a COPY of the caller's contextvars Context. stream_with_context "
-        "(src/kolba/helpers.py ~line 181) primes its generator inside the view, so "
-        "'with app_ctx, ctx:' pushes its tokens in the task's copy; the WSGI front "
-        "end later iterates/closes the body in the thread's own context, and "
-        "ctx.pop -> _cv_request.reset(token) raises ValueError 'was created in a "
-        "different Context' (src/kolba/ctx.py ~line 250), then IndexError on the "
-        "test client's pop. Fix: on the WSGI path run the coroutine in the "
-        "caller's context - e.g. drive it from a bridge greenlet whose gr_context "
-        "is the caller's current Context (as run_coroutine already does on the "
-        "ASGI path), so context-variable changes made by async views persist."
-    ),
-)
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_stream_with_context_in_async_view_under_wsgi(app: Kolba) -> None:
     def body() -> t.Iterator[str]:
         yield f"{request.path}|"
@@ -1028,7 +1008,6 @@ def test_teardown_runs_once_per_request(
 
 @pytest.mark.parametrize(
     ("asgi", "view_kind"),
-    # (An async view's stream_with_context under WSGI: see the xfail above.)
     [(True, "sync"), (True, "async"), (False, "sync")],
     ids=["asgi-sync", "asgi-async", "wsgi-sync"],
 )

@@ -215,6 +215,18 @@ def run_coroutine(coro: t.Coroutine[t.Any, t.Any, _T]) -> _T:
     Elsewhere it goes through :func:`await_only`.
     """
     if not _in_bridge():
+        if _local.server_loop is None:
+            # WSGI: drive it in a bridge greenlet that shares this thread's
+            # context, on this thread's own loop — so what the coroutine sets
+            # (stream_with_context pushing contexts) is seen after it.
+            context = getcurrent().gr_context
+            if context is not None:
+                return t.cast(
+                    _T,
+                    _own_loop().run_until_complete(
+                        run_in_greenlet(run_coroutine, coro, context=context)
+                    ),
+                )
         return await_only(coro)
     parent = getcurrent().parent
     send: t.Any = None

@@ -98,6 +98,10 @@ class Websocket(RequestHead):
     def _bind(self, app: Kolba, channel: Channel) -> None:
         self._app = app
         self._channel = channel
+        # PERF: read once per connection, not per message.
+        config = app.config
+        self._idle_timeout: float | None = config.get("WEBSOCKET_IDLE_TIMEOUT") or None
+        self._max_size: int | None = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
 
     @property
     def requested_subprotocols(self) -> list[str]:
@@ -124,20 +128,25 @@ class Websocket(RequestHead):
 
         :raises WebsocketDisconnect: when the connection is closed.
         """
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         if self.closed:
             raise WebsocketDisconnect(1000, "the connection is closed")
-        config = self._app.config
-        timeout = config.get("WEBSOCKET_IDLE_TIMEOUT")
-        try:
-            data = await asyncio.wait_for(self._channel.receive(), timeout or None)
-        except TimeoutError:
-            await self.close(1001, "idle timeout")
-            raise WebsocketDisconnect(1001, "idle timeout") from None
+        timeout = self._idle_timeout
+        if timeout is None:
+            data = await self._channel.receive()
+        else:
+            # PERF: asyncio.timeout arms a timer; wait_for would start a task.
+            try:
+                async with asyncio.timeout(timeout):
+                    data = await self._channel.receive()
+            except TimeoutError:
+                await self.close(1001, "idle timeout")
+                raise WebsocketDisconnect(1001, "idle timeout") from None
         if isinstance(data, int):
             self.closed = True
             raise WebsocketDisconnect(data)
-        limit = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
+        limit = self._max_size
         if limit is not None and len(data) > limit:
             await self.close(1009, "message too big")
             raise WebsocketDisconnect(1009, "message too big")
@@ -145,7 +154,8 @@ class Websocket(RequestHead):
 
     async def send(self, data: str | bytes) -> None:
         """Send a text (``str``) or binary (``bytes``) message."""
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         if self.closed:
             raise WebsocketDisconnect(1000, "the connection is closed")
         if isinstance(data, str):
