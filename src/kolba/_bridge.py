@@ -214,7 +214,8 @@ def run_coroutine(coro: t.Coroutine[t.Any, t.Any, _T]) -> _T:
     loop *and* inside the greenlet (sync helpers it calls can still wait).
     Elsewhere it goes through :func:`await_only`.
     """
-    if not _in_bridge():
+    current = getcurrent() if _active else None
+    if type(current) is not _Bridge:
         if _local.server_loop is None:
             # WSGI: drive it in a bridge greenlet that shares this thread's
             # context, on this thread's own loop — so what the coroutine sets
@@ -228,7 +229,7 @@ def run_coroutine(coro: t.Coroutine[t.Any, t.Any, _T]) -> _T:
                     ),
                 )
         return await_only(coro)
-    parent = getcurrent().parent
+    parent = current.parent
     send: t.Any = None
     error: BaseException | None = None
     while True:

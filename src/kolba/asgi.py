@@ -362,7 +362,8 @@ class ASGIApp:
         app = self.app
         if not app._serving.ready:
             await ensure_started(app)
-        request = request_from_scope(app.request_class, scope, receive)
+        cls = _BOUND.get(app.request_class) or _bound_class(app.request_class)
+        request: Request = cls(scope, receive)
         ctx = RequestContext(app, None, request=request)
         preserve = (scope.get("extensions") or {}).get("kolba.preserve_context")
         context = contextvars.copy_context()
@@ -398,7 +399,10 @@ class ASGIApp:
         if rule is None:
             return True  # a routing error: error handlers run on the loop's side
         view = app.view_functions.get(rule.endpoint)
-        return view is None or _is_async(view)
+        if view is None:
+            return True
+        known = _ASYNC_CACHE.get(view)
+        return _is_async(view) if known is None else known
 
     # -- websocket ----------------------------------------------------------------
 
@@ -532,6 +536,27 @@ async def send_response(
     context: contextvars.Context,
 ) -> None:
     """Send a finalized response; stream iterables until done or disconnected."""
+    body = response.response
+    # PERF: the usual response (one chunk, length written, nothing to close)
+    # goes out without finalize()'s general path.
+    if (
+        type(body) is list
+        and len(body) == 1
+        and method != "HEAD"
+        and response._is_simple()
+    ):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response._status_code,
+                "headers": [
+                    (k.encode("latin-1"), v.encode("latin-1"))
+                    for k, v in response.headers._list
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body[0]})
+        return
     status, headers, body = response.finalize(method)
     start = {"type": "http.response.start", "status": status}
     start["headers"] = _header_list(headers)
