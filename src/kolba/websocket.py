@@ -233,7 +233,14 @@ def _dispatch(app: Kolba, ws: Websocket) -> Response | None:
             if rv is not None:
                 return app.make_response(rv)
     handler = app.view_functions[ws.url_rule.endpoint]
-    rv = app.ensure_sync(handler)(**(ws.view_args or {}))
+    coro: t.Any = handler(
+        **(ws.view_args or {})
+    )  # an async def (checked when registered)
+    # PERF: the handler awaits on every message. It runs as a task of its own
+    # on the loop, in this pipeline's context (so ``websocket``, ``session``
+    # and ``g`` work), instead of being relayed through the bridge greenlet
+    # at each suspension; the pipeline waits for it here.
+    rv = _bridge.run_as_task(coro)
     return app.make_response(rv) if rv is not None else None
 
 
