@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import threading
 import typing as t
@@ -374,7 +375,7 @@ def call_blocking(func: t.Callable[..., _T], *args: t.Any, **kwargs: t.Any) -> _
 
 def is_async_callable(func: t.Any) -> bool:
     """Whether calling ``func`` returns a coroutine (functions, partials, objects)."""
-    while hasattr(func, "func") and type(func).__name__ == "partial":
+    while isinstance(func, functools.partial):
         func = func.func
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
         getattr(func, "__call__", None)  # noqa: B004 - an instance's async __call__

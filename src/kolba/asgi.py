@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import io
-import sys
 import traceback
 import typing as t
 from urllib.parse import unquote_to_bytes
@@ -26,10 +25,10 @@ from urllib.parse import unquote_to_bytes
 from . import _bridge
 from ._compat import cached_property
 from .ctx import RequestContext
-from .exceptions import BadRequest
 from .globals import _cv_app, _cv_request
 from .lifespan import ensure_started, shutdown, startup
 from .sansio.datastructures import Headers
+from .sansio.streams import ClientDisconnected
 from .websocket import Websocket, run_websocket
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -43,25 +42,6 @@ Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
 Receive = t.Callable[[], t.Awaitable[Message]]
 Send = t.Callable[[Message], t.Awaitable[None]]
-
-_ASYNC_CACHE: dict[t.Any, bool] = {}
-
-
-def _is_async(func: t.Any) -> bool:
-    try:
-        return _ASYNC_CACHE[func]
-    except KeyError:
-        result = _ASYNC_CACHE[func] = _bridge.is_async_callable(func)
-        return result
-    except TypeError:  # unhashable
-        return _bridge.is_async_callable(func)
-
-
-class ClientDisconnected(BadRequest):
-    """The client went away before sending the whole body."""
-
-    description = "The client disconnected before sending the whole request body."
-
 
 # -- the request ---------------------------------------------------------------
 
@@ -325,12 +305,6 @@ def _bound_class(cls: type[Request]) -> type[Request]:
     return bound
 
 
-def request_from_scope(cls: type[Request], scope: Scope, receive: Receive) -> Request:
-    """An instance of the app's request class for an ASGI ``http`` scope."""
-    bound: t.Any = _bound_class(cls)
-    return t.cast("Request", bound(scope, receive))
-
-
 # -- the application -------------------------------------------------------------
 
 
@@ -399,10 +373,8 @@ class ASGIApp:
         if rule is None:
             return True  # a routing error: error handlers run on the loop's side
         view = app.view_functions.get(rule.endpoint)
-        if view is None:
-            return True
-        known = _ASYNC_CACHE.get(view)
-        return _is_async(view) if known is None else known
+        # ensure_sync wraps exactly the async callables (and caches the answer).
+        return view is None or app.ensure_sync(view) is not view
 
     # -- websocket ----------------------------------------------------------------
 
@@ -637,7 +609,3 @@ async def _anext(iterator: t.AsyncIterator[t.Any]) -> t.Any:
         return await iterator.__anext__()
     except StopAsyncIteration:
         return _END
-
-
-def _print_exc() -> None:  # pragma: no cover - last-resort diagnostics
-    traceback.print_exc(file=sys.stderr)

@@ -225,11 +225,7 @@ class RequestContext:
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
         request = self.request
         if request.url_rule is None and request.routing_exception is None:
-            # PERF: match_request() inlined (every WSGI request comes here).
-            try:
-                request.url_rule, request.view_args = app._match(request)
-            except HTTPException as exc:
-                request.routing_exception = exc
+            self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]  # sentinel: "not given", not None
         """Run teardown functions, close the request, deactivate the contexts."""

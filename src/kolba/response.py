@@ -1073,6 +1073,3 @@ class _AsyncBody:
     def close(self) -> None:
         for func in self._response._on_close:
             func()
-
-
-_wsgi._bind_response_methods(Response)

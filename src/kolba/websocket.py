@@ -36,7 +36,6 @@ import typing as t
 
 from . import _bridge
 from .exceptions import HTTPException
-from .globals import _cv_request
 from .sansio.request import RequestHead
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -283,15 +282,3 @@ def _finish(
     status, headers, body = response.finalize("GET")
     data = b"".join(body) if isinstance(body, list) else response.get_data()
     _bridge.await_only(ws._channel.refuse(status, headers, data))
-
-
-def current_websocket() -> Websocket:
-    """The WebSocket being served (what the ``websocket`` global reads)."""
-    ctx = _cv_request.get(None)
-    if ctx is None or not isinstance(ctx.request, Websocket):
-        raise RuntimeError(
-            "Working outside of a WebSocket context: 'websocket' is only "
-            "available inside a handler registered with @app.websocket (served "
-            "over ASGI)."
-        )
-    return ctx.request

@@ -194,19 +194,6 @@ def environ_from_head(head: RequestHead, body: t.Any = None) -> dict[str, t.Any]
     return environ
 
 
-def _bind_response_methods(Response: t.Any) -> None:  # noqa: N803 - a class
-    """Remember the stock Response methods (response.py calls this at import)."""
-    global _GET_WSGI_RESPONSE, _GET_WSGI_HEADERS, _GET_APP_ITER
-    _GET_WSGI_RESPONSE = Response.get_wsgi_response
-    _GET_WSGI_HEADERS = Response.get_wsgi_headers
-    _GET_APP_ITER = Response.get_app_iter
-
-
-_GET_WSGI_RESPONSE: t.Any = None
-_GET_WSGI_HEADERS: t.Any = None
-_GET_APP_ITER: t.Any = None
-
-
 def respond(
     response: Response, environ: dict[str, t.Any], start_response: StartResponse
 ) -> t.Iterable[bytes]:
@@ -215,21 +202,11 @@ def respond(
     # constructor already wrote, a 2xx/3xx status, not HEAD, nothing to close
     # — goes straight out. Anything else takes the general path.
     body = response.response
-    code = response._status_code
-    # PERF: Response._is_simple() inlined: this runs for every WSGI request.
     if (
         type(body) is list
         and len(body) == 1
-        and type(body[0]) is bytes
-        and not response._on_close
-        and 200 <= code < 400
-        and code != 204
-        and code != 304
         and environ.get("REQUEST_METHOD") != "HEAD"
-        and response._length_known
-        and type(response).get_wsgi_response is _GET_WSGI_RESPONSE
-        and type(response).get_wsgi_headers is _GET_WSGI_HEADERS
-        and type(response).get_app_iter is _GET_APP_ITER
+        and response._is_simple()
     ):
         start_response(response._status, list(response.headers._list))
         return body

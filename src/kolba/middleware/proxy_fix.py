@@ -23,6 +23,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from .._bridge import is_async_callable
+
 __all__ = ["ASGIProxyFix", "ProxyFix"]
 
 # The WSGI spec leaves environ and start_response untyped (PEP 3333).
@@ -147,7 +149,7 @@ class ProxyFix:
     def __new__(cls, app: Any, *args: Any, **kwargs: Any) -> ProxyFix:
         # Wrapping an ASGI application (app.asgi_app) gives the ASGI variant,
         # whose __call__ is async so servers detect ASGI 3.
-        if cls is ProxyFix and _is_asgi(app):
+        if cls is ProxyFix and is_async_callable(app):
             return super().__new__(ASGIProxyFix)
         return super().__new__(cls)
 
@@ -269,14 +271,6 @@ class ASGIProxyFix(ProxyFix):
                     raw_path = raw_path[len(encoded_root) :]
                 new["raw_path"] = prefix.encode("utf-8") + raw_path
         return new
-
-
-def _is_asgi(app: Any) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
-        getattr(app, "__call__", None)  # noqa: B004 - an instance's async __call__
-    )
 
 
 def _trusted(count: int, header: str | None) -> str | None:

@@ -24,6 +24,7 @@ import typing as t
 from urllib.parse import quote
 
 from ..exceptions import HTTP_STATUS_CODES
+from ..websocket import WebsocketDisconnect
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..app import Kolba
@@ -175,15 +176,6 @@ async def _call(app: Kolba, scope: Message, body: bytes) -> list[Message]:
 
 
 # -- WebSockets ------------------------------------------------------------------
-
-
-class WebsocketDisconnect(Exception):
-    """The app closed the WebSocket; ``code`` and ``reason`` say how."""
-
-    def __init__(self, code: int, reason: str = "") -> None:
-        super().__init__(f"the app closed the WebSocket with code {code} {reason}")
-        self.code = code
-        self.reason = reason
 
 
 class WebsocketRejected(Exception):
